@@ -2,17 +2,23 @@
 /*
  * splice-core.ko: module entry points.
  *
- * The apply/undo engine (run-pre matching, stop_machine, stack checks) is not
- * here yet; this module only sets up /sys/kernel/splice/ and tears it down.
+ * Loading finds the unexported kernel functions the engine needs (ksym.c)
+ * and creates /sys/kernel/splice/.  Update modules then register with
+ * splice_register_update() (update.c).  splice-core can't be unloaded while
+ * an update module is loaded: each one uses its exported symbols.
  */
 #include <linux/module.h>
 #include "core.h"
+#include "ksym.h"
 #include "sysfs.h"
 
 static int __init splice_core_init(void)
 {
 	int ret;
 
+	ret = splice_ksym_init();
+	if (ret)
+		return ret;
 	ret = splice_sysfs_init();
 	if (ret) {
 		splice_err("cannot create /sys/kernel/splice: %d\n", ret);

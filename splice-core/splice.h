@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * splice.h: the public interface of splice-core.ko for update modules.
+ *
+ * An update module (the "new code") describes the functions it replaces and
+ * registers with the core from its init function; it unregisters from its
+ * exit function.  Registering changes nothing in the running kernel: the
+ * update appears as /sys/kernel/splice/<id>/ in stage "preparing", and
+ * writing "applied" to its stage file splices it in (docs/core.md,
+ * docs/sysfs.md).
+ *
+ *	static struct splice_function funcs[] = {
+ *		{ .name = "version_proc_show", .new_func = new_version_proc_show },
+ *		{ .name = "foo_read", .objname = "foo", .new_func = new_foo_read },
+ *	};
+ *	static struct splice_update update = {
+ *		.id = "cve-2024-1234", .owner = THIS_MODULE,
+ *		.funcs = funcs, .nr_funcs = ARRAY_SIZE(funcs),
+ *	};
+ *	module_init: return splice_register_update(&update);
+ *	module_exit: splice_unregister_update(&update);
+ */
+#ifndef SPLICE_H
+#define SPLICE_H
+
+#include <linux/module.h>
+
+struct splice_function {
+	/* Symbol of the function to replace, e.g. "version_proc_show". */
+	const char *name;
+	/* Module that holds it (e.g. "ext4"), or NULL for vmlinux. */
+	const char *objname;
+	/* The replacement; calls to the old function end up here. */
+	void *new_func;
+};
+
+struct splice_update {
+	/* /sys/kernel/splice/<id>: [A-Za-z0-9_.-], at most 55 characters. */
+	const char *id;
+	/* The module holding new_func (THIS_MODULE). */
+	struct module *owner;
+	struct splice_function *funcs;
+	unsigned int nr_funcs;
+	/* splice-core's own state; leave NULL. */
+	void *priv;
+};
+
+/* 0 or a negative errno; the update must stay valid until unregistered. */
+int splice_register_update(struct splice_update *update);
+void splice_unregister_update(struct splice_update *update);
+
+#endif /* SPLICE_H */
