@@ -107,8 +107,16 @@ extern struct mutex splice_mutex;
 const char *splice_cause_name(enum splice_cause cause);
 const char *splice_stage_name(enum splice_stage stage);
 int splice_request_stage(struct splice_upd *u, enum splice_stage stage);
+int splice_request_check(struct splice_upd *u);
+void splice_original_bytes(unsigned long addr, u8 *buf, size_t len);
 
-/* resolve.c: the seam where run-pre matching will plug in. */
+/* pre.c: pre units (splice_register_pre) and run-pre matching */
+bool splice_pre_present(struct splice_upd *u);
+enum splice_cause splice_pre_match(struct splice_upd *u);
+int splice_pre_lookup(struct splice_upd *u, const char *objname,
+		      const char *name, unsigned long *addr);
+
+/* resolve.c: where a replaced function runs (matched pre code, or its name) */
 enum splice_cause splice_resolve_func(struct splice_upd *u,
 				      struct splice_func *f);
 void splice_release_func(struct splice_func *f);

@@ -3,13 +3,13 @@
  * Resolving a replaced function's old code: which address, how long, where
  * its .cold part lies, and which module holds it.
  *
- * This is the seam for run-pre matching (objmatch): today the name alone
- * decides, and only when it is unambiguous.  The matcher will take the
- * candidates collected here and keep the one whose bytes match the update's
- * pre code; splice_resolve_func()'s contract (fill old_addr, old_size, the
- * ranges and the target reference, or return a cause) stays the same.
+ * An update that came with pre code (splice_register_pre, pre.c) replaces
+ * what run-pre matching found: the address where the pre code of "foo"
+ * matched the running kernel, and of "foo.cold" if the unit has one.  The
+ * name alone never decides for such an update.
  *
- * Rules today, for a function "foo":
+ * An update without pre code (hand-written test updates) falls back to the
+ * name, and only when it is unambiguous; for a function "foo":
  *   objname NULL:   vmlinux only; exactly one symbol "foo", else
  *                   failed_to_find (none) or ambiguous (several static foos);
  *   objname "mod":  module "mod" must be loaded (else target_not_loaded)
@@ -110,6 +110,59 @@ static bool splice_add_range(struct splice_upd *u, struct splice_func *f,
 	return true;
 }
 
+/* The function's module (for a reference), whatever its symbols say. */
+static enum splice_cause splice_get_target(struct splice_upd *u,
+					   struct splice_func *f)
+{
+	struct splice_lookup l = {
+		.name = f->desc->name, .objname = f->desc->objname,
+		.name_len = strlen(f->desc->name),
+	};
+
+	if (!f->desc->objname)
+		return SPLICE_OK;
+	splice_ksym.module_kallsyms_on_each_symbol(splice_module_sym, &l);
+	f->target = l.mod;
+	if (!l.mod) {
+		upd_err(u, "%s: module %s is not loaded\n", f->desc->name,
+			f->desc->objname);
+		return SPLICE_TARGET_NOT_LOADED;
+	}
+	return SPLICE_OK;
+}
+
+static enum splice_cause splice_resolve_matched(struct splice_upd *u,
+						struct splice_func *f)
+{
+	const struct splice_function *d = f->desc;
+	enum splice_cause cause;
+	unsigned long size, addr;
+	char *cold;
+	int ret;
+
+	cause = splice_get_target(u, f);
+	if (cause != SPLICE_OK)
+		return cause;
+	if (splice_pre_lookup(u, d->objname, d->name, &f->old_addr)) {
+		upd_err(u, "%s: no pre code of it matched the running kernel\n",
+			d->name);
+		return SPLICE_NO_MATCH;
+	}
+	if (!splice_add_range(u, f, f->old_addr, SPLICE_RANGE_OLD,
+			      &f->old_size))
+		return SPLICE_UNEXPECTED;
+	cold = kasprintf(GFP_KERNEL, "%s.cold", d->name);
+	if (!cold)
+		return SPLICE_OUT_OF_MEMORY;
+	ret = splice_pre_lookup(u, d->objname, cold, &addr);
+	kfree(cold);
+	if (!ret && !splice_add_range(u, f, addr, SPLICE_RANGE_COLD, &size))
+		return SPLICE_UNEXPECTED;
+	upd_dbg(u, "%s: matched at %px, %lu bytes%s\n", d->name,
+		(void *)f->old_addr, f->old_size, ret ? "" : ", with .cold part");
+	return SPLICE_OK;
+}
+
 enum splice_cause splice_resolve_func(struct splice_upd *u,
 				      struct splice_func *f)
 {
@@ -123,6 +176,8 @@ enum splice_cause splice_resolve_func(struct splice_upd *u,
 	unsigned int i;
 	char *cold;
 
+	if (splice_pre_present(u))
+		return splice_resolve_matched(u, f);
 	if (d->objname) {
 		splice_ksym.module_kallsyms_on_each_symbol(splice_module_sym,
 							   &l);

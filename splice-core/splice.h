@@ -45,6 +45,29 @@ struct splice_update {
 	void *priv;
 };
 
+/*
+ * The pre code of one compilation unit of an update, carried by a "pre
+ * module" that splice-mkpre generates: its code loaded by the kernel's own
+ * loader (so alternatives and paravirt patches are applied to it exactly as
+ * to the running kernel), and the matcher's description of it (the blob,
+ * objmatch/blob.h).  When update <id> is applied, every function it
+ * replaces must match the running kernel through its pre unit; see
+ * docs/core.md, "Run-pre matching".
+ */
+struct splice_pre {
+	const char *id;		/* the update this pre code belongs to */
+	const char *objname;	/* module the unit builds into, NULL: vmlinux */
+	const char *unit;	/* e.g. "meminfo.o", for messages */
+	const void *blob;
+	unsigned long size;
+	struct module *owner;	/* the pre module (THIS_MODULE) */
+	/* splice-core's own state; leave NULL. */
+	void *priv;
+};
+
+int splice_register_pre(struct splice_pre *pre);
+void splice_unregister_pre(struct splice_pre *pre);
+
 /* 0 or a negative errno; the update must stay valid until unregistered. */
 int splice_register_update(struct splice_update *update);
 void splice_unregister_update(struct splice_update *update);

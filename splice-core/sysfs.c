@@ -67,6 +67,20 @@ static ssize_t stage_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return ret ? ret : count;
 }
 
+/* Writing 1 runs run-pre matching and resolution only (splice-apply --check). */
+static ssize_t check_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	int ret;
+
+	if (!capable(CAP_SYS_MODULE))
+		return -EPERM;
+	if (!sysfs_streq(buf, "1"))
+		return -EINVAL;
+	ret = splice_request_check(to_upd(kobj));
+	return ret ? ret : count;
+}
+
 static ssize_t abort_cause_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
@@ -169,6 +183,7 @@ static struct kobj_attribute conflicts_attr = __ATTR_RO(conflicts);
 static struct kobj_attribute functions_attr = __ATTR_RO_MODE(functions, 0400);
 static struct kobj_attribute pause_ns_attr = __ATTR_RO(pause_ns);
 static struct kobj_attribute debug_attr = __ATTR_RW(debug);
+static struct kobj_attribute check_attr = __ATTR_WO(check);
 
 static struct attribute *splice_upd_attrs[] = {
 	&stage_attr.attr,
@@ -177,6 +192,7 @@ static struct attribute *splice_upd_attrs[] = {
 	&functions_attr.attr,
 	&pause_ns_attr.attr,
 	&debug_attr.attr,
+	&check_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(splice_upd);

@@ -80,6 +80,30 @@ const char *splice_stage_name(enum splice_stage stage)
 	return splice_stages[stage];
 }
 
+/*
+ * Put the original bytes of every applied site inside [addr, addr + len)
+ * back into @buf, a copy of that memory: run-pre matching of a stacked
+ * update compares its pre code with the function as the kernel had it, not
+ * with the jump an earlier update wrote.  Caller holds splice_mutex.
+ */
+void splice_original_bytes(unsigned long addr, u8 *buf, size_t len)
+{
+	struct splice_upd *v;
+	unsigned int i, k;
+
+	lockdep_assert_held(&splice_mutex);
+	list_for_each_entry(v, &splice_applied, applied_node)
+		for (i = 0; i < v->nr_funcs; i++) {
+			const struct splice_func *f = &v->funcs[i];
+
+			if (f->below)
+				continue;	/* saved our jump, not the original */
+			for (k = 0; k < SPLICE_JMP_SIZE; k++)
+				if (f->site + k >= addr && f->site + k < addr + len)
+					buf[f->site + k - addr] = f->saved[k];
+		}
+}
+
 static void splice_release_all(struct splice_upd *u)
 {
 	unsigned int i;
@@ -119,6 +143,54 @@ static enum splice_cause splice_switch_retry(struct splice_upd *u, bool undo)
 	return cause;
 }
 
+/*
+ * Run-pre matching (when the update has pre code), then where each
+ * replaced function runs.  On failure nothing stays resolved.
+ */
+static enum splice_cause splice_resolve_all(struct splice_upd *u)
+{
+	enum splice_cause cause = SPLICE_OK;
+	unsigned int i;
+
+	if (splice_pre_present(u))
+		cause = splice_pre_match(u);
+	for (i = 0; i < u->nr_funcs && cause == SPLICE_OK; i++)
+		cause = splice_resolve_func(u, &u->funcs[i]);
+	if (cause != SPLICE_OK)
+		splice_release_all(u);
+	return cause;
+}
+
+/* A write to check: match and resolve only, then let go. */
+int splice_request_check(struct splice_upd *u)
+{
+	enum splice_cause cause;
+	int ret = 0;
+
+	mutex_lock(&splice_mutex);
+	if (u->gone) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (u->stage == SPLICE_APPLIED) {
+		upd_info(u, "check: already applied\n");
+		goto out;
+	}
+	cause = splice_resolve_all(u);
+	if (cause == SPLICE_OK)
+		splice_release_all(u);
+	u->cause = cause;
+	if (cause != SPLICE_OK) {
+		upd_err(u, "check refused: %s\n", splice_cause_name(cause));
+		ret = splice_cause_errno[cause];
+	} else {
+		upd_info(u, "check: ok, %u functions would be replaced\n", u->nr_funcs);
+	}
+out:
+	mutex_unlock(&splice_mutex);
+	return ret;
+}
+
 static enum splice_cause splice_apply(struct splice_upd *u)
 {
 	enum splice_cause cause = SPLICE_OK;
@@ -128,8 +200,7 @@ static enum splice_cause splice_apply(struct splice_upd *u)
 		upd_err(u, "module %s is going away\n", u->pub->owner->name);
 		return SPLICE_MODULE_BUSY;
 	}
-	for (i = 0; i < u->nr_funcs && cause == SPLICE_OK; i++)
-		cause = splice_resolve_func(u, &u->funcs[i]);
+	cause = splice_resolve_all(u);
 	for (i = 0; i < u->nr_funcs && cause == SPLICE_OK; i++)
 		cause = splice_prepare_site(u, &u->funcs[i], &splice_applied);
 	for (i = 0; i < u->nr_funcs && cause == SPLICE_OK; i++)

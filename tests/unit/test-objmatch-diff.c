@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pre/post differ on fixtures compiled at test time: every rule of
+ * docs/objmatch.md, refusals included, through splice-objdiff's output and
+ * exit status (its interface) and through the library where the API
+ * carries more (states, special entries).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+#include "test-objmatch-fixture.h"
+
+struct expect {
+	const char *fixture;
+	int status;
+	const char *out;
+};
+
+static const struct expect cases[] = {
+	/* comment-only change: WARN_ON's line moves, nothing else */
+	{ "comment", 3, "" },
+	{ "funcs", 0,
+	  "changed checked\n"
+	  "changed compute\n"
+	  "new added_helper\n"
+	  "removed dropped_helper\n" },
+	{ "strings", 0,
+	  "changed greet\n"
+	  "new newcomer\n" },
+	{ "inline", 0,
+	  "changed user_a\n"
+	  "changed user_b\n" },
+	{ "statics", 0,
+	  "changed counter_b\n"
+	  "new another\n"
+	  "new-data calls.2\n" },
+	{ "clones", 0,
+	  "changed guarded\n"
+	  "changed guarded.cold\n"
+	  "changed helper.part.4\n" },
+	{ "special", 0,
+	  "changed alt_change\n"
+	  "changed keyed\n"
+	  "new first_locker\n" },
+	{ "static-removed", 2,
+	  "changed forgetful\n"
+	  "refuse forgetful: no longer references static local seen.1\n" },
+	{ "data", 2,
+	  "changed lookup\n"
+	  "data-changed table\n"
+	  "new-data extra\n"
+	  "refuse limit: changed initialised data (the running kernel's copy can't be replaced)\n" },
+	{ "init", 2,
+	  "changed setup_thing\n"
+	  "refuse setup_thing: changed __init code (it ran at boot and is gone)\n" },
+	{ "short", 2,
+	  "changed long_enough\n"
+	  "changed tiny\n"
+	  "changed tiny_notrace\n"
+	  "refuse tiny: too short for a 5-byte jump after its ftrace site (8 bytes)\n"
+	  "refuse tiny_notrace: too short for a 5-byte jump (3 bytes)\n" },
+	{ "unknown-section", 2,
+	  "changed marked\n"
+	  "refuse .splice_unknown: section not understood has entries for changed function marked\n" },
+	{ "unknown-reloc", 2,
+	  "changed odd\n"
+	  "refuse odd: relocation type 9 at +0x5 not understood\n" },
+};
+
+static char out[65536], err[65536];
+
+START_TEST(tool_on_fixture)
+{
+	const struct expect *c = &cases[_i];
+	char args[8192];
+	int rc;
+
+	fixture_build(c->fixture);
+	snprintf(args, sizeof(args), "'%s' '%s'", fixture_obj(c->fixture, false),
+		 fixture_obj(c->fixture, true));
+	rc = run_objdiff(args, out, sizeof(out), err, sizeof(err));
+	ck_assert_msg(!strcmp(out, c->out), "%s: output\n%s\nwanted\n%s\nstderr\n%s",
+		      c->fixture, out, c->out, err);
+	ck_assert_msg(rc == c->status, "%s: exit %d, wanted %d; stderr:\n%s",
+		      c->fixture, rc, c->status, err);
+	if (c->status == 2) {
+		/* every refusal named with its place, then one count line */
+		const char *line = c->out;
+		unsigned int n = 0;
+		char count[64];
+
+		while ((line = strstr(line, "refuse "))) {
+			n++;
+			line++;
+		}
+		snprintf(count, sizeof(count), "splice-objdiff: %u unspliceable change%s\n",
+			 n, n == 1 ? "" : "s");
+		ck_assert_msg(strstr(err, count), "%s: no '%s' in stderr:\n%s",
+			      c->fixture, count, err);
+		ck_assert_msg(strstr(err, "-post.o["), "%s: refusals without file[section]:\n%s",
+			      c->fixture, err);
+	} else {
+		ck_assert_msg(!strstr(err, "refuse"), "%s: stderr:\n%s", c->fixture, err);
+	}
+}
+END_TEST
+
+/* Any object against itself: no change at all. */
+START_TEST(tool_self_diff)
+{
+	const struct expect *c = &cases[_i];
+	char args[8192];
+	int rc, side;
+
+	fixture_build(c->fixture);
+	for (side = 0; side < 2; side++) {
+		snprintf(args, sizeof(args), "'%s' '%s'", fixture_obj(c->fixture, side),
+			 fixture_obj(c->fixture, side));
+		rc = run_objdiff(args, out, sizeof(out), err, sizeof(err));
+		ck_assert_msg(rc == 3 && !out[0], "%s: self diff: exit %d\n%s\n%s",
+			      c->fixture, rc, out, err);
+	}
+}
+END_TEST
+
+static const struct om_item *find_item(const struct om_diff *diff, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < diff->nitems; i++) {
+		const struct om_symbol *s = diff->items[i].post ? diff->items[i].post
+								 : diff->items[i].pre;
+
+		if (!strcmp(s->name, name))
+			return &diff->items[i];
+	}
+	ck_abort_msg("no item %s", name);
+	return NULL;
+}
+
+static size_t count_entries(const struct om_item *it, const char *secname)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < it->nentries; i++)
+		if (!strcmp(it->entries[i].sec->name, secname))
+			n++;
+	return n;
+}
+
+START_TEST(states_and_entries)
+{
+	struct om_object *pre, *post;
+	struct om_diff *diff;
+	const struct om_item *it;
+
+	log_reset();
+	diff = fixture_diff("special", &pre, &post);
+	ck_assert_uint_eq(diff->nrefusals, 0);
+	ck_assert_uint_eq(diff->ncode_changes, 3);
+
+	it = find_item(diff, "alt_change");
+	ck_assert_int_eq(it->state, OM_CHANGED);
+	ck_assert(it->is_func);
+	ck_assert_ptr_nonnull(it->pre);
+	ck_assert_ptr_nonnull(it->why);
+	/* the entries a packager must copy along with it */
+	ck_assert_uint_eq(count_entries(it, ".altinstructions"), 1);
+	ck_assert_uint_eq(count_entries(it, "__mcount_loc"), 1);
+	ck_assert_uint_eq(it->entries[0].size, 12);
+
+	it = find_item(diff, "first_locker");
+	ck_assert_int_eq(it->state, OM_NEW);
+	ck_assert_ptr_null(it->pre);
+	ck_assert_uint_eq(count_entries(it, ".smp_locks"), 1);
+	ck_assert_uint_eq(count_entries(it, ".altinstructions"), 1);
+
+	it = find_item(diff, "locker");
+	ck_assert_int_eq(it->state, OM_UNCHANGED);
+	ck_assert_uint_eq(count_entries(it, ".smp_locks"), 2);
+	it = find_item(diff, "jumper");
+	ck_assert_int_eq(it->state, OM_UNCHANGED);
+	ck_assert_uint_eq(count_entries(it, "__jump_table"), 1);
+	it = find_item(diff, "loader");
+	ck_assert_int_eq(it->state, OM_UNCHANGED);
+	ck_assert_uint_eq(count_entries(it, "__ex_table"), 1);
+	it = find_item(diff, "keyed");
+	ck_assert_int_eq(it->state, OM_CHANGED);
+	ck_assert_msg(strstr(it->why, "__jump_table"), "why: %s", it->why);
+
+	om_diff_free(diff);
+	om_object_free(pre);
+	om_object_free(post);
+}
+END_TEST
+
+START_TEST(warn_line_only)
+{
+	struct om_object *pre, *post;
+	struct om_diff *diff;
+	const struct om_item *it;
+	const struct om_section *bt;
+
+	log_reset();
+	diff = fixture_diff("comment", &pre, &post);
+	/* the line did change in the __bug_table entry ... */
+	bt = om_section_by_name(post, "__bug_table");
+	ck_assert_ptr_nonnull(bt);
+	ck_assert_uint_eq(bt->size, 12);
+	ck_assert_mem_ne(bt->data, om_section_by_name(pre, "__bug_table")->data, 12);
+	/* ... and yet nothing changed */
+	it = find_item(diff, "check_level");
+	ck_assert_int_eq(it->state, OM_UNCHANGED);
+	ck_assert_uint_eq(count_entries(it, "__bug_table"), 1);
+	ck_assert_uint_eq(diff->nfindings, 0);
+	ck_assert_uint_eq(diff->ncode_changes, 0);
+	om_diff_free(diff);
+	om_object_free(pre);
+	om_object_free(post);
+}
+END_TEST
+
+START_TEST(statics_correlated)
+{
+	struct om_object *pre, *post;
+	struct om_diff *diff;
+	const struct om_item *a, *b;
+
+	log_reset();
+	diff = fixture_diff("statics", &pre, &post);
+	/* counter_a's static was renumbered but is the same variable */
+	a = find_item(diff, "counter_a");
+	ck_assert_int_eq(a->state, OM_UNCHANGED);
+	b = find_item(diff, "counter_b");
+	ck_assert_int_eq(b->state, OM_CHANGED);
+	om_diff_free(diff);
+	om_object_free(pre);
+	om_object_free(post);
+}
+END_TEST
+
+START_TEST(refusals_logged)
+{
+	struct om_object *pre, *post;
+	struct om_diff *diff;
+
+	log_reset();
+	diff = fixture_diff("data", &pre, &post);
+	ck_assert_uint_eq(diff->nrefusals, 1);
+	ck_assert_msg(log_contains("data-post.o[.data.limit]: limit: changed initialised data"),
+		      "refusal not logged with file[section]: symbol");
+	ck_assert_int_eq(diff->findings[diff->nfindings - 1].kind, OM_F_REFUSE);
+	ck_assert_str_eq(diff->findings[diff->nfindings - 1].name, "limit");
+	ck_assert_ptr_nonnull(strstr(diff->findings[diff->nfindings - 1].where, "[.data.limit]: limit"));
+	om_diff_free(diff);
+	om_object_free(pre);
+	om_object_free(post);
+}
+END_TEST
+
+static Suite *objmatch_diff_suite(void)
+{
+	Suite *s = suite_create("objmatch-diff");
+	TCase *tc = tcase_create("fixtures");
+	TCase *api = tcase_create("api");
+	int n = (int)(sizeof(cases) / sizeof(cases[0]));
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, tool_on_fixture, 0, n);
+	tcase_add_loop_test(tc, tool_self_diff, 0, n);
+	suite_add_tcase(s, tc);
+	tcase_set_timeout(api, 60);
+	tcase_add_test(api, states_and_entries);
+	tcase_add_test(api, warn_line_only);
+	tcase_add_test(api, statics_correlated);
+	tcase_add_test(api, refusals_logged);
+	suite_add_tcase(s, api);
+	return s;
+}
+
+TEST_SUITE(objmatch_diff_suite)

@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Run-pre matching in user space: fixture objects (tests/fixtures/match/)
+ * compiled with the kernel's code-generation flags, matched against a
+ * program image linked from them at kernel addresses.  "Running memory" is
+ * the image, with the rewrites the kernel makes at run time (ftrace NOPs,
+ * flipped jump labels, ...) overlaid where a test asks for them.
+ */
+#include "config.h"
+
+#include <bfd.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "munit.h"
+#include "objmatch.h"
+#include "runimage.h"
+#include "runner.h"
+
+/* The kernel's code generation (arch/x86/Makefile, 6.1, Debian's config). */
+#define KFLAGS "-O2 -mcmodel=kernel -fno-pic -mfentry -pg -mrecord-mcount " \
+	"-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables " \
+	"-mno-red-zone -fno-stack-protector -nostdinc -fno-common " \
+	"-mfunction-return=thunk-extern"
+#define RETPOLINE "-mindirect-branch=thunk-extern"
+
+static char dir[4096];
+
+static const char *path(const char *name)
+{
+	static char p[8][4200];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+	return p[i];
+}
+
+static void cc(const char *src, const char *out, const char *extra)
+{
+	int rc = test_system("${CC:-cc} " KFLAGS " %s -c %s -o %s", extra,
+			     test_srcpath(src), path(out));
+
+	ck_assert_msg(rc == 0, "compiling %s failed", src);
+}
+
+/* Built once, in the parent, before Check forks the tests. */
+static void build_fixtures(void)
+{
+	if (dir[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s/match", test_tmpdir());
+	ck_assert_int_eq(test_system("mkdir -p %s", dir), 0);
+	cc("fixtures/match/unit_a.c", "a.o", RETPOLINE);
+	cc("fixtures/match/unit_b.c", "b.o", RETPOLINE);
+	cc("fixtures/match/unit_c.c", "c.o", "");
+	cc("fixtures/match/unit_a.c", "a-O1.o", RETPOLINE " -O1");
+	cc("fixtures/match/unit_a.c", "a-changed.o", RETPOLINE " -DCHANGED");
+	ck_assert_int_eq(test_system("${CC:-cc} -c %s -o %s",
+				     test_srcpath("fixtures/match/stubs.S"), path("stubs.o")), 0);
+	ck_assert_int_eq(test_system("ld -nostdlib -static -e a_entry "
+				     "-Ttext-segment=0xffffffff81000000 %s %s %s %s -o %s",
+				     path("a.o"), path("b.o"), path("c.o"), path("stubs.o"),
+				     path("image")), 0);
+	ck_assert_int_eq(test_system("nm %s > %s", path("image"), path("image.syms")), 0);
+}
+
+/* ------------------------------------------------------------ environment */
+
+struct overlay {
+	u64 addr;
+	u8 bytes[8];
+	u32 len;
+};
+
+struct ctx {
+	struct om_image *img;
+	struct om_ksyms *ksyms;
+	struct overlay ov[8];
+	int nov;
+	char log[16384];
+	size_t loglen;
+};
+
+static int env_read(void *p, u64 addr, void *buf, u32 len)
+{
+	struct ctx *c = p;
+	int ret = om_image_read(c->img, addr, buf, len), i;
+	u32 j;
+
+	if (ret)
+		return ret;
+	for (i = 0; i < c->nov; i++)
+		for (j = 0; j < c->ov[i].len; j++)
+			if (c->ov[i].addr + j >= addr && c->ov[i].addr + j < addr + len)
+				((u8 *)buf)[c->ov[i].addr + j - addr] = c->ov[i].bytes[j];
+	return 0;
+}
+
+static int env_candidates(void *p, const char *name, u64 *addrs, u32 max)
+{
+	return om_ksyms_lookup(((struct ctx *)p)->ksyms, name, addrs, max);
+}
+
+static void *env_zalloc(void *p, size_t n)
+{
+	return calloc(1, n);
+}
+
+static void env_free(void *p, void *q)
+{
+	free(q);
+}
+
+static void env_log(void *p, int level, const char *line)
+{
+	struct ctx *c = p;
+	int n = snprintf(c->log + c->loglen, sizeof(c->log) - c->loglen, "%d %s\n", level, line);
+
+	if (n > 0 && c->loglen + n < sizeof(c->log))
+		c->loglen += n;
+}
+
+static void lib_log(void *p, enum om_log_level level, const char *msg)
+{
+	ck_abort_msg("unexpected objmatch message: %s", msg);
+}
+
+static struct ctx ctx;
+static struct om_env env = { .ctx = &ctx, .read = env_read, .candidates = env_candidates,
+			     .zalloc = env_zalloc, .free = env_free, .log = env_log };
+static const struct om_options lib_opts = { .log = lib_log, .log_level = OM_LOG_WARN };
+
+static void setup(void)
+{
+	memset(&ctx, 0, sizeof(ctx));
+	ck_assert_int_eq(om_image_open(path("image"), &lib_opts, &ctx.img), 0);
+	ck_assert_int_eq(om_ksyms_load(path("image.syms"), &lib_opts, &ctx.ksyms), 0);
+}
+
+static void teardown(void)
+{
+	om_image_close(ctx.img);
+	om_ksyms_free(ctx.ksyms);
+}
+
+/* The image's address of @name defined in source file @file (a static). */
+static u64 sym_in_file(const char *file, const char *name)
+{
+	bfd *abfd = bfd_openr(path("image"), NULL);
+	asymbol **syms;
+	long n, i;
+	const char *cur = "";
+	u64 addr = 0;
+
+	ck_assert_ptr_nonnull(abfd);
+	ck_assert(bfd_check_format(abfd, bfd_object));
+	syms = malloc(bfd_get_symtab_upper_bound(abfd));
+	n = bfd_canonicalize_symtab(abfd, syms);
+	for (i = 0; i < n; i++) {
+		if (syms[i]->flags & BSF_FILE)
+			cur = syms[i]->name;
+		else if (!strcmp(cur, file) && !strcmp(syms[i]->name, name))
+			addr = bfd_asymbol_value(syms[i]);
+	}
+	free(syms);
+	bfd_close(abfd);
+	ck_assert_msg(addr, "%s of %s not in the image", name, file);
+	return addr;
+}
+
+static u64 global(const char *name)
+{
+	u64 a;
+
+	ck_assert_int_eq(om_ksyms_addr(ctx.ksyms, name, &a), 0);
+	return a;
+}
+
+/* Match @funcs (NULL: all) of object @obj; returns the matcher's result. */
+struct run {
+	struct om_object *obj;
+	struct om_munit_build *mb;
+	struct om_match *m;
+	int ret;
+};
+
+static struct run run_match(const char *obj, const char *const *funcs, size_t n, int debug)
+{
+	struct run r = { 0 };
+
+	ck_assert_int_eq(om_object_open(path(obj), &lib_opts, &r.obj), 0);
+	ck_assert_int_eq(om_munit_build(r.obj, funcs, n, &lib_opts, &r.mb), 0);
+	r.ret = om_match_run(om_munit_get(r.mb), &env, debug, &r.m);
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	om_match_free(r->m);
+	om_munit_free(r->mb);
+	om_object_free(r->obj);
+}
+
+static u64 learned(const struct run *r, const char *name)
+{
+	const struct om_munit *u = om_munit_get(r->mb);
+	u32 i;
+	u64 a;
+
+	for (i = 0; i < u->nsyms; i++)
+		if (!strcmp(u->syms[i].name, name) && !om_match_symbol_addr(r->m, i, 0, &a))
+			return a;
+	return 0;
+}
+
+static int logged(const char *s)
+{
+	return strstr(ctx.log, s) != NULL;
+}
+
+static void overlay(u64 addr, const void *bytes, u32 len)
+{
+	ck_assert_int_lt(ctx.nov, 8);
+	ctx.ov[ctx.nov].addr = addr;
+	ctx.ov[ctx.nov].len = len;
+	memcpy(ctx.ov[ctx.nov].bytes, bytes, len);
+	ctx.nov++;
+}
+
+/* ------------------------------------------------------------ positive */
+
+START_TEST(match_whole_unit)
+{
+	struct run r = run_match("a.o", NULL, 0, 0);
+
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	ck_assert_uint_eq(om_match_nmatched(r.m), 4);	/* twin same a_entry a_indirect */
+	ck_assert_uint_eq(learned(&r, "a_entry"), global("a_entry"));
+	ck_assert_uint_eq(learned(&r, "a_indirect"), global("a_indirect"));
+	/* externals, learned from the running bytes alone */
+	ck_assert_uint_eq(learned(&r, "ext_value"), global("ext_value"));
+	ck_assert_uint_eq(learned(&r, "ext_log"), global("ext_log"));
+	ck_assert_uint_eq(learned(&r, "ext_fn"), global("ext_fn"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(static_variable_deduced)
+{
+	/* counter is a static of unit_a.c: in no export, learned from a_entry */
+	static const char *const f[] = { "a_entry" };
+	struct run r = run_match("a.o", f, 1, 0);
+
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	ck_assert_uint_eq(learned(&r, "counter"), sym_in_file("unit_a.c", "counter"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(same_name_statics_pick_the_right_one)
+{
+	/* twin exists in unit_a.c and unit_b.c with different code */
+	static const char *const f[] = { "twin" };
+	struct run ra = run_match("a.o", f, 1, 0), rb;
+
+	ck_assert_msg(ra.ret == 0, "log:\n%s", ctx.log);
+	ck_assert_uint_eq(learned(&ra, "twin"), sym_in_file("unit_a.c", "twin"));
+	rb = run_match("b.o", f, 1, 0);
+	ck_assert_msg(rb.ret == 0, "log:\n%s", ctx.log);
+	ck_assert_uint_eq(learned(&rb, "twin"), sym_in_file("unit_b.c", "twin"));
+	ck_assert_uint_ne(learned(&ra, "twin"), learned(&rb, "twin"));
+	run_free(&ra);
+	run_free(&rb);
+}
+END_TEST
+
+START_TEST(identical_statics_are_ambiguous_alone)
+{
+	/* same() is byte-identical in both units: alone, it can't be placed */
+	static const char *const f[] = { "same" };
+	struct run r = run_match("a.o", f, 1, 0);
+
+	ck_assert_int_eq(r.ret, -EEXIST);
+	ck_assert_msg(logged("same: 2 of 2 candidates match"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(identical_statics_pinned_by_a_caller)
+{
+	/* with a_entry, whose call to same() says which copy it is */
+	static const char *const f[] = { "same", "a_entry" };
+	struct run r = run_match("a.o", f, 2, 0);
+
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	ck_assert_uint_eq(learned(&r, "same"), sym_in_file("unit_a.c", "same"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(jump_table_in_rodata)
+{
+	struct run r = run_match("c.o", NULL, 0, 0);
+	const struct om_munit *u;
+	u32 i;
+	u64 a;
+	int found = 0;
+
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	u = om_munit_get(r.mb);
+	for (i = 0; i < u->nsections; i++)
+		if (!strcmp(u->sections[i].name, ".rodata.c_switch")) {
+			ck_assert_int_eq(om_match_section_addr(r.m, i, &a), 0);
+			found = 1;
+		}
+	ck_assert_msg(found, "c.o has no .rodata.c_switch: no jump table to test");
+	run_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------ what the kernel rewrites */
+
+START_TEST(ftrace_nop_tolerated)
+{
+	static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	static const char *const f[] = { "a_entry" };
+	struct run r;
+
+	overlay(global("a_entry"), nop5, 5);
+	r = run_match("a.o", f, 1, 1);
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	ck_assert_msg(logged("a_entry+0x0: ftrace site"), "debug log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(jump_label_either_state)
+{
+	static const char *const f[] = { "a_entry" };
+	struct run r = run_match("a.o", f, 1, 0);
+	const struct om_munit *u = om_munit_get(r.mb);
+	const struct om_msection *sec = NULL;
+	u8 jmp[5];
+	u32 i, off, target;
+	s32 rel;
+
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	for (i = 0; i < u->nsections; i++)
+		if (!strcmp(u->sections[i].name, ".text.a_entry"))
+			sec = &u->sections[i];
+	ck_assert_ptr_nonnull(sec);
+	ck_assert_uint_eq(sec->nsites, 2);	/* the lock prefix and the static branch */
+	for (i = 0; i < sec->nsites && sec->sites[i].kind != OM_SITE_JUMP_LABEL; i++)
+		;
+	ck_assert_uint_lt(i, sec->nsites);
+	off = sec->sites[i].offset;
+	target = sec->sites[i].target;
+	run_free(&r);
+
+	/* the key enabled: the NOP became "jmp target" */
+	rel = (s32)target - (s32)(off + 5);
+	jmp[0] = 0xe9;
+	memcpy(jmp + 1, &rel, 4);
+	overlay(global("a_entry") + off, jmp, 5);
+	r = run_match("a.o", f, 1, 0);
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	run_free(&r);
+
+	/* a jump elsewhere is not a state of this key */
+	rel += 1;
+	memcpy(ctx.ov[0].bytes + 1, &rel, 4);
+	r = run_match("a.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(smp_lock_prefix)
+{
+	static const char *const f[] = { "a_entry" };
+	static const u8 ds = 0x3e, nop = 0x90;
+	struct run r = run_match("a.o", f, 1, 0);
+	const struct om_msection *sec = NULL;
+	const struct om_munit *u = om_munit_get(r.mb);
+	u32 i, off = 0;
+
+	for (i = 0; i < u->nsections; i++)
+		if (!strcmp(u->sections[i].name, ".text.a_entry"))
+			sec = &u->sections[i];
+	for (i = 0; i < sec->nsites; i++)
+		if (sec->sites[i].kind == OM_SITE_SMP_LOCK)
+			off = sec->sites[i].offset;
+	ck_assert_uint_ne(off, 0);
+	run_free(&r);
+
+	overlay(global("a_entry") + off, &ds, 1);	/* UP: LOCK became DS */
+	r = run_match("a.o", f, 1, 0);
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	run_free(&r);
+
+	ctx.ov[0].bytes[0] = nop;			/* anything else is not */
+	r = run_match("a.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(return_thunk_and_retpoline_rewrites)
+{
+	static const char *const f[] = { "a_indirect" };
+	struct run r = run_match("a.o", f, 1, 0);
+	const struct om_munit *u = om_munit_get(r.mb);
+	const struct om_msection *sec = NULL;
+	static const u8 ret_int3[] = { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc };
+	static const u8 call_rax[] = { 0xff, 0xd0, 0x90, 0x90, 0x90 };
+	static const u8 call_rcx[] = { 0xff, 0xd1, 0x90, 0x90, 0x90 };
+	u32 i, thunk = 0, ret = 0;
+
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	for (i = 0; i < u->nsections; i++)
+		if (!strcmp(u->sections[i].name, ".text.a_indirect"))
+			sec = &u->sections[i];
+	for (i = 0; i < sec->nrelocs; i++) {
+		const char *n = u->syms[sec->relocs[i].sym].name;
+
+		if (!strcmp(n, "__x86_indirect_thunk_rax"))
+			thunk = sec->relocs[i].offset - 1;
+		if (!strcmp(n, "__x86_return_thunk"))
+			ret = sec->relocs[i].offset - 1;
+	}
+	ck_assert_uint_ne(thunk, 0);
+	ck_assert_uint_ne(ret, 0);
+	run_free(&r);
+
+	overlay(global("a_indirect") + ret, ret_int3, 5);
+	overlay(global("a_indirect") + thunk, call_rax, 5);
+	r = run_match("a.o", f, 1, 0);
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	run_free(&r);
+
+	/* the wrong register is not a rewrite of this thunk call */
+	memcpy(ctx.ov[1].bytes, call_rcx, 5);
+	r = run_match("a.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	run_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------ refusals */
+
+START_TEST(other_optimisation_level_refused)
+{
+	static const char *const f[] = { "a_entry" };
+	struct run r = run_match("a-O1.o", f, 1, 0);
+
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("a-O1.o[.text.a_entry]: no match (1 candidate): a_entry+0x"),
+		      "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(changed_instruction_refused)
+{
+	static const char *const f[] = { "twin" };
+	struct run r = run_match("a-changed.o", f, 1, 0);
+
+	/* neither copy of twin matches; the report names function and offset */
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("[.text.twin]: no match (2 candidates): twin+0x"), "log:\n%s",
+		      ctx.log);
+	ck_assert_msg(logged("expected ") && logged("running "), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(conflicting_deduction_refused)
+{
+	/*
+	 * a_entry calls ext_value twice; make the second call point elsewhere
+	 * in "running memory": the two deductions disagree.
+	 */
+	static const char *const f[] = { "a_entry" };
+	struct run r = run_match("a.o", f, 1, 0);
+	const struct om_munit *u = om_munit_get(r.mb);
+	const struct om_msection *sec = NULL;
+	u32 i, last = 0;
+	u8 rel[4];
+
+	for (i = 0; i < u->nsections; i++)
+		if (!strcmp(u->sections[i].name, ".text.a_entry"))
+			sec = &u->sections[i];
+	for (i = 0; i < sec->nrelocs; i++)
+		if (!strcmp(u->syms[sec->relocs[i].sym].name, "ext_value"))
+			last = sec->relocs[i].offset;
+	ck_assert_uint_ne(last, 0);
+	run_free(&r);
+
+	ck_assert_int_eq(om_image_read(ctx.img, global("a_entry") + last, rel, 4), 0);
+	rel[0] += 3;
+	overlay(global("a_entry") + last, rel, 4);
+	r = run_match("a.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("reference to ext_value deduces") && logged("earlier deduced"),
+		      "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(changed_rodata_refused)
+{
+	/* a jump-table entry of c_switch differs in "running memory" */
+	struct run r = run_match("c.o", NULL, 0, 0);
+	const struct om_munit *u = om_munit_get(r.mb);
+	u64 table = 0, v;
+	u32 i;
+
+	for (i = 0; i < u->nsections; i++)
+		if (!strcmp(u->sections[i].name, ".rodata.c_switch"))
+			ck_assert_int_eq(om_match_section_addr(r.m, i, &table), 0);
+	ck_assert_uint_ne(table, 0);
+	run_free(&r);
+
+	ck_assert_int_eq(om_image_read(ctx.img, table + 8, &v, 8), 0);
+	v += 1;
+	overlay(table + 8, &v, 8);
+	r = run_match("c.o", NULL, 0, 0);
+	ck_assert_int_ne(r.ret, 0);
+	ck_assert_msg(logged("[.rodata.c_switch]: read-only data differs"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(changed_string_refused)
+{
+	static const char *const f[] = { "a_entry" };
+	struct run r = run_match("a.o", f, 1, 0);
+	u64 s = 0;
+	const struct om_munit *u = om_munit_get(r.mb);
+	u32 i;
+
+	for (i = 0; i < u->nsections; i++) {
+		const struct om_msection *sec = &u->sections[i];
+		u32 j;
+
+		for (j = 0; j < sec->nrelocs && !s; j++) {
+			const struct om_msym *sym = &u->syms[sec->relocs[j].sym];
+
+			if (sym->section >= 0 && (u->sections[sym->section].flags & OM_MSEC_STRINGS))
+				ck_assert_int_eq(om_match_symbol_addr(r.m, sec->relocs[j].sym,
+								      sec->relocs[j].addend, &s), 0);
+		}
+	}
+	ck_assert_uint_ne(s, 0);
+	run_free(&r);
+
+	overlay(s, "A", 1);	/* "a_entry %d\n" -> "A_entry %d\n" */
+	r = run_match("a.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("string at +0x0 (\"a_entry"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(unknown_function_refused)
+{
+	/* b_entry's object against an image symbol list without it */
+	struct om_object *obj;
+	struct om_munit_build *mb;
+	struct om_match *m;
+	static const char *const f[] = { "b_entry" };
+
+	om_ksyms_free(ctx.ksyms);
+	ck_assert_int_eq(test_system("grep -v ' b_entry$' %s > %s", path("image.syms"),
+				     path("nob.syms")), 0);
+	ck_assert_int_eq(om_ksyms_load(path("nob.syms"), &lib_opts, &ctx.ksyms), 0);
+	ck_assert_int_eq(om_object_open(path("b.o"), &lib_opts, &obj), 0);
+	ck_assert_int_eq(om_munit_build(obj, f, 1, &lib_opts, &mb), 0);
+	ck_assert_int_eq(om_match_run(om_munit_get(mb), &env, 0, &m), -ENOENT);
+	ck_assert_msg(logged("b_entry: no symbol of that name in the running kernel"),
+		      "log:\n%s", ctx.log);
+	om_match_free(m);
+	om_munit_free(mb);
+	om_object_free(obj);
+}
+END_TEST
+
+START_TEST(malformed_input_rejected)
+{
+	/* a relocation past its section's end is refused, not followed */
+	static const u8 code[4] = { 0 };
+	struct om_mreloc rel = { .offset = 2, .type = 2 /* PC32 */, .sym = 0 };
+	struct om_msym sym = { .name = "x", .kind = OM_MSYM_UNDEF, .section = -1 };
+	struct om_msection sec = { .name = ".text.f", .flags = OM_MSEC_CODE | OM_MSEC_MATCH,
+				   .data = code, .size = 4, .relocs = &rel, .nrelocs = 1 };
+	struct om_munit u = { .name = "bad.o", .sections = &sec, .nsections = 1,
+			      .syms = &sym, .nsyms = 1 };
+	struct om_match *m;
+
+	ck_assert_int_eq(om_match_run(&u, &env, 0, &m), -EINVAL);
+	ck_assert_ptr_null(m);
+	rel.offset = 0;
+	rel.type = 9999;	/* not a type the kernel uses */
+	ck_assert_int_eq(om_match_run(&u, &env, 0, &m), -EINVAL);
+}
+END_TEST
+
+static Suite *objmatch_match_suite(void)
+{
+	Suite *s = suite_create("objmatch-match");
+	TCase *pos = tcase_create("positive"), *rw = tcase_create("kernel-rewrites"),
+	      *neg = tcase_create("refusals");
+
+	tcase_add_unchecked_fixture(pos, build_fixtures, NULL);
+	tcase_add_checked_fixture(pos, setup, teardown);
+	tcase_add_test(pos, match_whole_unit);
+	tcase_add_test(pos, static_variable_deduced);
+	tcase_add_test(pos, same_name_statics_pick_the_right_one);
+	tcase_add_test(pos, identical_statics_are_ambiguous_alone);
+	tcase_add_test(pos, identical_statics_pinned_by_a_caller);
+	tcase_add_test(pos, jump_table_in_rodata);
+	suite_add_tcase(s, pos);
+
+	tcase_add_unchecked_fixture(rw, build_fixtures, NULL);
+	tcase_add_checked_fixture(rw, setup, teardown);
+	tcase_add_test(rw, ftrace_nop_tolerated);
+	tcase_add_test(rw, jump_label_either_state);
+	tcase_add_test(rw, smp_lock_prefix);
+	tcase_add_test(rw, return_thunk_and_retpoline_rewrites);
+	suite_add_tcase(s, rw);
+
+	tcase_add_unchecked_fixture(neg, build_fixtures, NULL);
+	tcase_add_checked_fixture(neg, setup, teardown);
+	tcase_add_test(neg, other_optimisation_level_refused);
+	tcase_add_test(neg, changed_instruction_refused);
+	tcase_add_test(neg, conflicting_deduction_refused);
+	tcase_add_test(neg, changed_rodata_refused);
+	tcase_add_test(neg, changed_string_refused);
+	tcase_add_test(neg, unknown_function_refused);
+	tcase_add_test(neg, malformed_input_rejected);
+	suite_add_tcase(s, neg);
+	return s;
+}
+
+TEST_SUITE(objmatch_match_suite)
