@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * splice-create: from a unified diff to an update package.  This header is
+ * the component's whole interface between its files (and the unit tests).
+ *
+ * Errors: functions return 0 or a negative errno and say what went wrong
+ * through sc_err() before returning; only main() turns results into exit
+ * statuses.  A "not spliceable" verdict is not an error: it is collected as
+ * a reason (struct sc_reasons) and main() fails once with the count.
+ */
+#ifndef SPLICE_CREATE_H
+#define SPLICE_CREATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Exit statuses (kpatch's create-diff-object taxonomy). */
+enum {
+	SC_EXIT_OK = 0,
+	SC_EXIT_FAILURE = 1,
+	SC_EXIT_UNSPLICEABLE = 2,
+	SC_EXIT_NO_CHANGE = 3,
+};
+
+/* ------------------------------------------------------------ report.c */
+
+enum sc_verbosity { SC_QUIET = 0, SC_NORMAL = 1, SC_VERBOSE = 2 };
+
+struct sc_log {
+	enum sc_verbosity verbosity;
+	struct timespec start;		/* progress lines show time since */
+};
+
+void sc_log_init(struct sc_log *log, enum sc_verbosity verbosity);
+/* "splice-create: error: ..." on stderr, always.  The one error reporter. */
+void sc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "splice-create: warning: ..." on stderr unless quiet. */
+void sc_warn(const struct sc_log *log, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "[  3.1s] building 1 pre unit" on stdout unless quiet. */
+void sc_progress(const struct sc_log *log, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Commands and details, only with -v. */
+void sc_verbose(const struct sc_log *log, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Reasons an update can't be made ("not spliceable"), printed by main(). */
+struct sc_reasons {
+	char **v;
+	size_t n;
+};
+int sc_reason_add(struct sc_reasons *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sc_reasons_free(struct sc_reasons *r);
+
+/* ------------------------------------------------------------- patch.c */
+
+enum sc_file_status {
+	SC_FILE_MODIFIED,
+	SC_FILE_NEW,
+	SC_FILE_DELETED,
+	SC_FILE_RENAMED,	/* may also be modified */
+};
+
+struct sc_patch_file {
+	char *old_path;		/* tree-relative (after -p1); NULL for new files */
+	char *new_path;		/* tree-relative; NULL for deleted files */
+	enum sc_file_status status;
+	size_t nhunks;
+	size_t added, removed;	/* line counts */
+	/*
+	 * Every added or removed line is blank or a '#' comment (Makefile,
+	 * Kconfig and shell syntax): a build file whose change can't alter
+	 * the build.
+	 */
+	bool hash_comments_only;
+	bool binary;		/* "Binary files ... differ" / GIT binary patch */
+	unsigned int line;	/* line of the patch where the file starts */
+};
+
+struct sc_patch {
+	struct sc_patch_file *files;
+	size_t nfiles;
+};
+
+/*
+ * Parse a unified diff (plain `diff -u`/`diff -urN` or git style) from
+ * memory.  Paths are given with their first component stripped, as
+ * `patch -p1` applies them.  On error, -EINVAL and a message naming
+ * @name and the line ("PATCH:12: hunk header ...").
+ */
+int sc_patch_parse(const char *name, const char *buf, size_t len,
+		   struct sc_patch *out);
+void sc_patch_free(struct sc_patch *patch);
+/* The path a file has after the patch (new_path, else old_path). */
+const char *sc_patch_file_path(const struct sc_patch_file *f);
+
+/* ------------------------------------------------------------- units.c */
+
+/* What a changed file is, for unit selection. */
+enum sc_file_kind {
+	SC_KIND_CODE,		/* .c, .S: compiled, and maybe #included */
+	SC_KIND_HEADER,		/* .h, .inc, ...: only reached through #include */
+	SC_KIND_BUILD,		/* Makefile, Kbuild, Kconfig: changes the build */
+	SC_KIND_OTHER,		/* Documentation, scripts, tools, ...: no code */
+};
+enum sc_file_kind sc_file_kind(const char *path);
+
+struct sc_strv {
+	char **v;
+	size_t n;
+};
+int sc_strv_add(struct sc_strv *s, const char *str);
+bool sc_strv_has(const struct sc_strv *s, const char *str);
+void sc_strv_sort(struct sc_strv *s);
+void sc_strv_free(struct sc_strv *s);
+
+/*
+ * Candidate units for @changed (tree-relative source paths): every .c/.S
+ * among them, and every .c/.S of @tree that #includes one of them, directly
+ * or through other files.  Conservative: an #include that could name the
+ * file is taken to name it (the build's dependency files decide later).
+ * Adds "dir/foo.o" to @units (sorted, unique).
+ */
+int sc_units_scan(const char *tree, const struct sc_strv *changed,
+		  struct sc_strv *units);
+
+struct sc_opts;
+/*
+ * Drop from @units every object kbuild would not build for the tree's
+ * configuration (its directory not reached, or not in obj-y/obj-m/lib-y
+ * there), naming each dropped unit at -v.  Runs make in @tree.
+ */
+int sc_units_configured(const struct sc_opts *opts, const char *tree,
+			struct sc_strv *units);
+/*
+ * Keep only units whose kbuild dependency file (dir/.foo.o.cmd, written by
+ * the pre build) names one of @changed; the exact answer to "does this
+ * unit read that header".
+ */
+int sc_units_filter_deps(const struct sc_opts *opts, const char *tree,
+			 const struct sc_strv *changed, struct sc_strv *units);
+
+/* -------------------------------------------------------------- tree.c */
+
+struct sc_farm {
+	char *tree;		/* the user's tree (never written) */
+	char *path;		/* the build copy */
+	struct timespec stamp;	/* when the copy was made */
+};
+
+/*
+ * Make @farm_path a build copy of @tree: hard links for sources, real copies
+ * for every file preparation produced (newer than the top Makefile), since
+ * kbuild rewrites some of those in place.
+ */
+int sc_farm_create(const struct sc_opts *opts, const char *tree,
+		   const char *farm_path, struct sc_farm *farm);
+/* Give @rel its own inode in the farm, so writing it can't reach @tree. */
+int sc_farm_own(const struct sc_farm *farm, const char *rel);
+/* -EEXIST (and names the files) if anything in @tree changed since create. */
+int sc_farm_check(const struct sc_farm *farm);
+/* Remove a directory tree (rm -rf); 0 if it doesn't exist. */
+int sc_remove_tree(const char *path);
+void sc_farm_free(struct sc_farm *farm);
+
+/* ------------------------------------------------------------- build.c */
+
+/*
+ * Set by the SIGINT/SIGTERM handler; long phases and the command runner
+ * check it and return -EINTR.  (The one global: a signal handler can't be
+ * handed a struct.)
+ */
+extern volatile int sc_interrupted;
+
+/* Run argv (NULL-terminated) in @dir; -ECHILD if it fails (message said). */
+int sc_run(const struct sc_opts *opts, const char *dir, char *const argv[]);
+/* Like sc_run, but capture stdout+stderr into *@out (NUL-terminated). */
+int sc_run_capture(const struct sc_opts *opts, const char *dir,
+		   char *const argv[], char **out);
+/* `make -C tree -s -jN <kbuild args> units...`; errors shown as printed. */
+int sc_build_units(const struct sc_opts *opts, const char *tree,
+		   const struct sc_strv *units);
+/*
+ * Apply @patch_file in @tree with patch -p1 (or only check that it applies);
+ * patch's own words on failure.
+ */
+int sc_apply_patch(const struct sc_opts *opts, const char *tree,
+		   const char *patch_file, bool dry_run);
+
+/* ------------------------------------------------------------- sha256.c */
+
+#define SC_SHA256_HEX 65
+int sc_sha256_file(const char *path, char hex[SC_SHA256_HEX]);
+void sc_sha256_buf(const void *buf, size_t len, char hex[SC_SHA256_HEX]);
+
+/* ---------------------------------------------------------- manifest.c */
+
+struct sc_manifest_unit {
+	char *name;			/* "fs/proc/meminfo.o" */
+	struct sc_strv changed, added, removed;	/* function names */
+};
+
+struct sc_manifest_file {
+	char *path;			/* in the package: "pre/fs/proc/meminfo.o" */
+	char sha256[SC_SHA256_HEX];
+};
+
+struct sc_manifest {
+	char *id;
+	char *kernel_release;
+	char *splice_version;
+	char patch_sha256[SC_SHA256_HEX];
+	struct sc_manifest_unit *units;
+	size_t nunits;
+	struct sc_manifest_file *files;
+	size_t nfiles;
+};
+
+struct sc_manifest_unit *sc_manifest_add_unit(struct sc_manifest *m,
+					      const char *name);
+int sc_manifest_add_file(struct sc_manifest *m, const char *path,
+			 const char sha256[SC_SHA256_HEX]);
+/* Text form (docs/package-format.md); *@out is malloc'ed. */
+int sc_manifest_format(const struct sc_manifest *m, char **out);
+/* Parse the text form; errors name the line. */
+int sc_manifest_parse(const char *buf, size_t len, struct sc_manifest *out);
+void sc_manifest_free(struct sc_manifest *m);
+
+/* An id is lowercase [a-z0-9_], 1 to 32 characters (module-name safe). */
+bool sc_id_valid(const char *id);
+#define SC_ID_MAX 32
+
+/* ------------------------------------------------------------ options */
+
+struct sc_opts {
+	const char *srcdir;		/* the prepared kernel tree */
+	const char *config;		/* NULL: the tree's own .config */
+	const char *outdir;
+	const char *id;
+	const char *patch;
+	const char *splice_vm;		/* the harness script (kbuild-args) */
+	unsigned int jobs;
+	bool keep;
+	struct sc_strv kbuild_args;	/* KERNELRELEASE=..., KCFLAGS=... */
+	struct sc_log log;
+};
+
+#endif /* SPLICE_CREATE_H */
