@@ -128,6 +128,24 @@ const struct arch_special *arch_specials(unsigned int *n)
 	return specials;
 }
 
+/*
+ * struct _ddebug (include/linux/dynamic_debug.h, 6.1): four pointers, then
+ * "unsigned int lineno:18" in the low bits of the word at offset 32.
+ */
+static const struct arch_data_mask data_masks[] = {
+	{ "__dyndbg", 32, 3, { 0xff, 0xff, 0x03 } },
+};
+
+const struct arch_data_mask *arch_data_mask(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(data_masks) / sizeof(data_masks[0]); i++)
+		if (!strcmp(data_masks[i].section, name))
+			return &data_masks[i];
+	return NULL;
+}
+
 bool arch_is_fragment_section(const char *name)
 {
 	return !strcmp(name, ".altinstr_replacement") ||

@@ -89,6 +89,20 @@ bool arch_is_fragment_section(const char *name);
  */
 bool arch_is_ignored_section(const char *name);
 
+/*
+ * Bits of the data objects of a section that say nothing about the code
+ * (line numbers), ignored when comparing: @bits[i] masks byte @off + i of
+ * every object.  E.g. a pr_debug() descriptor in __dyndbg holds its line.
+ */
+struct arch_data_mask {
+	const char *section;
+	unsigned int off, len;
+	unsigned char bits[4];
+};
+
+/* The mask for objects of section @name, or NULL. */
+const struct arch_data_mask *arch_data_mask(const char *name);
+
 /* __init code and data: run once at boot, long gone. */
 bool arch_is_init_section(const char *name);
 

@@ -56,8 +56,8 @@ int resolve_target(const struct side *s, const struct om_section *sec,
 	if (section_is_string(tsec)) {
 		t->kind = T_STRING;
 		t->sec = tsec;
-		t->off = (int64_t)sym->value + r->addend;
-		t->at = t->off + bias;
+		t->off = wrap_add((int64_t)sym->value, r->addend);
+		t->at = wrap_add(t->off, bias);
 		t->slack = ar->pcrel && in_code;
 		return 0;
 	}
@@ -78,15 +78,15 @@ int resolve_target(const struct side *s, const struct om_section *sec,
 		return 0;
 	}
 	/* section symbol or local label: what does it point into? */
-	off = (int64_t)sym->value + r->addend;
+	off = wrap_add((int64_t)sym->value, r->addend);
 	if (s->frags[tsec->index]) {
 		t->kind = T_FRAG;
 		t->sec = tsec;
-		t->off = off + bias;
+		t->off = wrap_add(off, bias);
 		return 0;
 	}
 	for (k = 0; k <= (ar->pcrel && in_code ? arch_pcrel_slack() : 0); k++) {
-		int64_t at = off + bias + k;
+		int64_t at = wrap_add(wrap_add(off, bias), k);
 		struct om_symbol *in;
 
 		if (at < 0 || (uint64_t)at > tsec->size)
@@ -96,7 +96,7 @@ int resolve_target(const struct side *s, const struct om_section *sec,
 		if (it) {
 			t->kind = T_ITEM;
 			t->item = it;
-			t->off = off - (int64_t)in->value;
+			t->off = wrap_add(off, -(int64_t)in->value);
 			return 0;
 		}
 	}
@@ -354,9 +354,36 @@ static int compare_item_entries(struct differ *d, struct item *a,
 	return 1;
 }
 
+/* Data whose masked bits (a line number) may differ: bytes, then relocations. */
+static int compare_masked(struct differ *d, const struct om_symbol *x,
+			  const struct om_symbol *y, const struct arch_data_mask *mask,
+			  char **why)
+{
+	struct om_section ca = *x->sec, cb = *y->sec;
+	uint64_t k;
+
+	for (k = 0; k < x->size; k++) {
+		unsigned char m = 0;
+
+		if (k >= mask->off && k < mask->off + mask->len)
+			m = mask->bits[k - mask->off];
+		if ((x->sec->data[x->value + k] & ~m) != (y->sec->data[y->value + k] & ~m)) {
+			if (why && !*why)
+				*why = om_strdup_printf("bytes differ at +0x%llx",
+							(unsigned long long)k);
+			return 0;
+		}
+	}
+	ca.data = NULL;
+	cb.data = NULL;
+	return compare_range(d, &d->pre, &ca, x->value, &d->post, &cb, y->value,
+			     x->size, why);
+}
+
 int compare_items(struct differ *d, struct item *a, struct item *b, char **why)
 {
 	const struct om_symbol *x = a->sym, *y = b->sym;
+	const struct arch_data_mask *mask;
 	int ret;
 
 	if (x->size != y->size) {
@@ -369,8 +396,12 @@ int compare_items(struct differ *d, struct item *a, struct item *b, char **why)
 		*why = om_strdup_printf("moved between .bss and initialised data");
 		return 0;
 	}
-	ret = compare_range(d, &d->pre, x->sec, x->value, &d->post, y->sec,
-			    y->value, x->size, why);
+	mask = a->is_func ? NULL : arch_data_mask(x->sec->name);
+	if (mask && x->sec->data && mask->off + mask->len <= x->size)
+		ret = compare_masked(d, x, y, mask, why);
+	else
+		ret = compare_range(d, &d->pre, x->sec, x->value, &d->post, y->sec,
+				    y->value, x->size, why);
 	if (ret <= 0)
 		return ret;
 	return compare_item_entries(d, a, b, why);

@@ -192,11 +192,20 @@ static int by_clone_name(struct differ *d)
 	return err;
 }
 
+/*
+ * The name without gcc's ".N"; and for the kernel's __UNIQUE_ID_<x><N>
+ * (numbered by __COUNTER__, which any new use earlier in the unit shifts)
+ * without <N> either: "__UNIQUE_ID_ddebug431.2" -> "__UNIQUE_ID_ddebug".
+ */
 static size_t base_len(const char *name)
 {
 	const char *dot = strchr(name, '.');
+	size_t n = dot ? (size_t)(dot - name) : strlen(name);
 
-	return dot ? (size_t)(dot - name) : strlen(name);
+	if (!strncmp(name, "__UNIQUE_ID_", 12))
+		while (n > 12 && isdigit((unsigned char)name[n - 1]))
+			n--;
+	return n;
 }
 
 static bool same_base(const struct item *a, const struct item *b)

@@ -324,7 +324,7 @@ static bool has_mcount_entry(const struct item *it)
 		k = om_reloc_lower_bound(sec, e->offset);
 		if (k < sec->nrelocs && sec->relocs[k].offset == e->offset &&
 		    sec->relocs[k].sym &&
-		    (int64_t)sec->relocs[k].sym->value + sec->relocs[k].addend ==
+		    wrap_add((int64_t)sec->relocs[k].sym->value, sec->relocs[k].addend) ==
 		    (int64_t)it->sym->value)
 			return true;
 	}

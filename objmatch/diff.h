@@ -92,6 +92,15 @@ struct differ {
 	size_t nrefusals;
 };
 
+/*
+ * Offsets from symbol values and addends, wrapping instead of overflowing
+ * (a corrupt object may hold any addend).
+ */
+static inline int64_t wrap_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 /* special.c */
 int special_attribute(struct differ *d, struct side *s);
 const struct fragment *fragment_at(const struct side *s,

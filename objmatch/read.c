@@ -98,37 +98,51 @@ static const char *bfd_err(void)
  * which read_symbols() checks by value and name before trusting it.
  */
 struct elf_syms {
-	const Elf64_Sym *sym;
+	const unsigned char *sym;	/* Elf64_Sym[n], maybe unaligned */
 	size_t n;
 	const char *str;
 	size_t strsz;
 };
 
+/* ELF structures are copied out: a buffer (or a corrupt offset) may be unaligned. */
+static void get_shdr(const unsigned char *d, const Elf64_Ehdr *eh, size_t i,
+		     Elf64_Shdr *out)
+{
+	memcpy(out, d + eh->e_shoff + i * sizeof(*out), sizeof(*out));
+}
+
+static void get_sym(const struct elf_syms *es, size_t i, Elf64_Sym *out)
+{
+	memcpy(out, es->sym + i * sizeof(*out), sizeof(*out));
+}
+
 static int find_elf_symtab(const unsigned char *d, size_t len, struct elf_syms *es)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
-	const Elf64_Shdr *sh, *st, *ss;
+	Elf64_Ehdr eh;
+	Elf64_Shdr st, ss;
 	size_t i;
 
 	memset(es, 0, sizeof(*es));
-	if (len < sizeof(*eh) || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    eh->e_shoff > len || eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr))
+	if (len < sizeof(eh))
 		return -EINVAL;
-	sh = (const Elf64_Shdr *)(d + eh->e_shoff);
-	for (i = 0; i < eh->e_shnum; i++) {
-		if (sh[i].sh_type != SHT_SYMTAB)
+	memcpy(&eh, d, sizeof(eh));
+	if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > len ||
+	    eh.e_shnum > (len - eh.e_shoff) / sizeof(Elf64_Shdr))
+		return -EINVAL;
+	for (i = 0; i < eh.e_shnum; i++) {
+		get_shdr(d, &eh, i, &st);
+		if (st.sh_type != SHT_SYMTAB)
 			continue;
-		st = &sh[i];
-		if (st->sh_link >= eh->e_shnum || st->sh_offset > len ||
-		    st->sh_size > len - st->sh_offset)
+		if (st.sh_link >= eh.e_shnum || st.sh_offset > len ||
+		    st.sh_size > len - st.sh_offset)
 			return -EINVAL;
-		ss = &sh[st->sh_link];
-		if (ss->sh_offset > len || ss->sh_size > len - ss->sh_offset)
+		get_shdr(d, &eh, st.sh_link, &ss);
+		if (ss.sh_offset > len || ss.sh_size > len - ss.sh_offset)
 			return -EINVAL;
-		es->sym = (const Elf64_Sym *)(d + st->sh_offset);
-		es->n = st->sh_size / sizeof(Elf64_Sym);
-		es->str = (const char *)d + ss->sh_offset;
-		es->strsz = ss->sh_size;
+		es->sym = d + st.sh_offset;
+		es->n = st.sh_size / sizeof(Elf64_Sym);
+		es->str = (const char *)d + ss.sh_offset;
+		es->strsz = ss.sh_size;
 		return 0;
 	}
 	return -ENOENT;
@@ -143,48 +157,55 @@ static int find_elf_symtab(const unsigned char *d, size_t len, struct elf_syms *
 static int precheck_elf(const struct om_options *opts, const char *name,
 			const unsigned char *d, size_t len)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
-	const Elf64_Shdr *sh;
+	Elf64_Ehdr eh;
+	Elf64_Shdr sh, strtab;
 	bool has_groups = false;
 	size_t i;
 
-	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
+	if (len < sizeof(eh) || memcmp(d, ELFMAG, SELFMAG)) {
 		om_log(opts, OM_LOG_ERROR, "%s: not an object file: not ELF", name);
 		return -EINVAL;
 	}
-	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh->e_machine != EM_X86_64) {
+	memcpy(&eh, d, sizeof(eh));
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh.e_machine != EM_X86_64) {
 		om_log(opts, OM_LOG_ERROR, "%s: not an x86-64 ELF object", name);
 		return -EINVAL;
 	}
-	if (eh->e_type != ET_REL) {
+	if (eh.e_type != ET_REL || eh.e_phnum || eh.e_phoff) {
 		om_log(opts, OM_LOG_ERROR, "%s: not a relocatable object", name);
 		return -EINVAL;
 	}
-	if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > len ||
-	    eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr)) {
+	if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > len ||
+	    eh.e_shnum > (len - eh.e_shoff) / sizeof(Elf64_Shdr)) {
 		om_log(opts, OM_LOG_ERROR, "%s: section headers beyond the end of the file",
 		       name);
 		return -EINVAL;
 	}
-	sh = (const Elf64_Shdr *)(d + eh->e_shoff);
-	if (eh->e_shnum == 0 || eh->e_shstrndx >= eh->e_shnum ||
-	    sh[eh->e_shstrndx].sh_type != SHT_STRTAB) {
+	if (eh.e_shnum == 0 || eh.e_shstrndx >= eh.e_shnum) {
 		om_log(opts, OM_LOG_ERROR, "%s: no valid section name table", name);
 		return -EINVAL;
 	}
-	for (i = 0; i < eh->e_shnum; i++)
-		if (sh[i].sh_type == SHT_GROUP)
+	get_shdr(d, &eh, eh.e_shstrndx, &strtab);
+	if (strtab.sh_type != SHT_STRTAB) {
+		om_log(opts, OM_LOG_ERROR, "%s: no valid section name table", name);
+		return -EINVAL;
+	}
+	for (i = 0; i < eh.e_shnum; i++) {
+		get_shdr(d, &eh, i, &sh);
+		if (sh.sh_type == SHT_GROUP)
 			has_groups = true;
-	for (i = 0; i < eh->e_shnum; i++) {
-		uint32_t t = sh[i].sh_type;
+	}
+	for (i = 0; i < eh.e_shnum; i++) {
+		uint32_t t;
 
-		if (sh[i].sh_name >= sh[eh->e_shstrndx].sh_size ||
-		    ((sh[i].sh_flags & SHF_GROUP) && !has_groups)) {
+		get_shdr(d, &eh, i, &sh);
+		t = sh.sh_type;
+		if (sh.sh_name >= strtab.sh_size ||
+		    ((sh.sh_flags & SHF_GROUP) && !has_groups)) {
 			om_log(opts, OM_LOG_ERROR, "%s: section %zu is malformed", name, i);
 			return -EINVAL;
 		}
-
 		if (t != SHT_NULL && t != SHT_PROGBITS && t != SHT_SYMTAB &&
 		    t != SHT_STRTAB && t != SHT_RELA && t != SHT_NOBITS &&
 		    t != SHT_NOTE && t != SHT_GROUP && t != SHT_SYMTAB_SHNDX &&
@@ -196,16 +217,16 @@ static int precheck_elf(const struct om_options *opts, const char *name,
 			return -EINVAL;
 		}
 		if (t != SHT_NOBITS &&
-		    (sh[i].sh_offset > len || sh[i].sh_size > len - sh[i].sh_offset)) {
+		    (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset)) {
 			om_log(opts, OM_LOG_ERROR,
 			       "%s: section %zu extends beyond the end of the file", name, i);
 			return -EINVAL;
 		}
 		if ((t == SHT_SYMTAB || t == SHT_RELA) &&
-		    (sh[i].sh_link >= eh->e_shnum ||
-		     sh[i].sh_entsize != (t == SHT_SYMTAB ? sizeof(Elf64_Sym)
-							  : sizeof(Elf64_Rela)) ||
-		     (t == SHT_RELA && sh[i].sh_info >= eh->e_shnum))) {
+		    (sh.sh_link >= eh.e_shnum ||
+		     sh.sh_entsize != (t == SHT_SYMTAB ? sizeof(Elf64_Sym)
+						       : sizeof(Elf64_Rela)) ||
+		     (t == SHT_RELA && sh.sh_info >= eh.e_shnum))) {
 			om_log(opts, OM_LOG_ERROR, "%s: section %zu is malformed", name, i);
 			return -EINVAL;
 		}
@@ -366,16 +387,17 @@ static int read_symbols(struct reader *rd)
 		if (sym->type == OM_SYM_SECTION && sym->sec && !sym->sec->secsym)
 			sym->sec->secsym = sym;
 		if (sizes_ok) {
-			const Elf64_Sym *e = &es.sym[i + 1];
+			Elf64_Sym e;
 
-			if (e->st_value != as->value ||
+			get_sym(&es, (size_t)i + 1, &e);
+			if (e.st_value != as->value ||
 			    (sym->type != OM_SYM_SECTION &&
-			     (e->st_name >= es.strsz ||
-			      strncmp(es.str + e->st_name, sym->name,
-				      es.strsz - e->st_name) != 0)))
+			     (e.st_name >= es.strsz ||
+			      strncmp(es.str + e.st_name, sym->name,
+				      es.strsz - e.st_name) != 0)))
 				sizes_ok = false;
 			else
-				sym->size = e->st_size;
+				sym->size = e.st_size;
 		}
 	}
 	obj->nsyms = (size_t)rd->ncanon;

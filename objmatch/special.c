@@ -72,8 +72,8 @@ static int build_fragments(struct differ *d, struct side *s)
 
 				if (!r->sym || r->sym->sec != fsec || !ar)
 					continue;
-				at = (int64_t)r->sym->value + r->addend +
-				     arch_pcrel_bias(ar, sec->flags & OM_SEC_CODE);
+				at = wrap_add(wrap_add((int64_t)r->sym->value, r->addend),
+					      arch_pcrel_bias(ar, sec->flags & OM_SEC_CODE));
 				if (at >= 0 && (uint64_t)at < fsec->size)
 					starts[n++] = (uint64_t)at;
 			}
@@ -165,8 +165,8 @@ static void own_fragments_from_code(struct side *s)
 			    !s->frags[r->sym->sec->index])
 				continue;
 			f = (struct fragment *)fragment_at(s, r->sym->sec,
-				(uint64_t)((int64_t)r->sym->value + r->addend +
-					   arch_pcrel_bias(ar, true)));
+				(uint64_t)wrap_add(wrap_add((int64_t)r->sym->value, r->addend),
+						   arch_pcrel_bias(ar, true)));
 			if (f && !f->owner)
 				f->owner = it;
 		}
@@ -253,7 +253,7 @@ static void own_fragments_from_alternatives(struct side *s)
 			if (!r->sym || !r->sym->sec || !s->frags[r->sym->sec->index])
 				continue;
 			f = (struct fragment *)fragment_at(s, r->sym->sec,
-				(uint64_t)((int64_t)r->sym->value + r->addend));
+				(uint64_t)wrap_add((int64_t)r->sym->value, r->addend));
 			if (f && !f->owner)
 				f->owner = e->owner;
 		}

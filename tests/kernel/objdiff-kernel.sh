@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # splice-objdiff on real kernel objects: pre/post pairs of kernel/sys.c,
-# fs/proc/meminfo.c and fs/proc/version.c of Debian's linux-source-6.1, built
+# fs/proc/meminfo.c, fs/proc/version.c and kernel/async.c of Debian's
+# linux-source-6.1, built
 # by kbuild (objtool included) in a copy of the VM harness's prepared tree.
 #
 # Fails (never skips) when the tree can't be prepared: these objects are the
@@ -35,7 +36,7 @@ farm_create "$tree" "$farm" || fail "cannot make a build copy of $tree"
 flock -u 9
 exec 9>&-
 
-units="kernel/sys.o fs/proc/meminfo.o fs/proc/version.o"
+units="kernel/sys.o fs/proc/meminfo.o fs/proc/version.o kernel/async.o"
 build() {	# build STEP OBJ...: make the objects, keep them in $work/STEP
 	local step=$1 o
 	shift
@@ -75,7 +76,7 @@ check() {	# check NAME PRE POST STATUS EXPECTED-OUTPUT
 # ------------------------------------------------------------- pre
 build pre $units
 mkdir -p "$work/pre-src/kernel" "$work/pre-src/fs/proc"
-for f in kernel/sys.c fs/proc/meminfo.c fs/proc/version.c; do
+for f in kernel/sys.c fs/proc/meminfo.c fs/proc/version.c kernel/async.c; do
 	cp "$farm/$f" "$work/pre-src/$f"
 done
 for o in $units; do
@@ -87,11 +88,15 @@ done
 #        line is in __bug_table): no code change.
 # meminfo.c: show_val_kb(), inlined everywhere, pads to 9: its caller changes.
 # version.c: a new string and call.
+# async.c: a comment shifts the lines of its pr_debug() descriptors
+#          (__dyndbg): no code change.
 edit kernel/sys.c '1i /* splice test: a comment that shifts every line */'
+edit kernel/async.c '1i /* splice test: a comment that shifts every line */'
 edit fs/proc/meminfo.c 's/num << (PAGE_SHIFT - 10), 8);/num << (PAGE_SHIFT - 10), 9);/'
 edit fs/proc/version.c 's/^\tseq_printf(m, linux_proc_banner,/\tseq_puts(m, "spliced ");\n&/'
 build post1 $units
 check "sys.c comment only" "$work/pre/kernel/sys.o" "$work/post1/kernel/sys.o" 3 ""
+check "async.c comment only (pr_debug lines)" "$work/pre/kernel/async.o" "$work/post1/kernel/async.o" 3 ""
 check "meminfo.c inlined callee" "$work/pre/fs/proc/meminfo.o" "$work/post1/fs/proc/meminfo.o" 0 \
 	"changed meminfo_proc_show"
 check "version.c new call" "$work/pre/fs/proc/version.o" "$work/post1/fs/proc/version.o" 0 \

@@ -189,6 +189,20 @@ START_TEST(states_and_entries)
 	it = find_item(diff, "loader");
 	ck_assert_int_eq(it->state, OM_UNCHANGED);
 	ck_assert_uint_eq(count_entries(it, "__ex_table"), 1);
+	/* entries of 16 bytes, the last one 10 */
+	it = find_item(diff, "pv_user");
+	ck_assert_int_eq(it->state, OM_UNCHANGED);
+	ck_assert_uint_eq(count_entries(it, ".parainstructions"), 2);
+	{
+		uint64_t sum = 0;
+		size_t k;
+
+		for (k = 0; k < it->nentries; k++)
+			if (!strcmp(it->entries[k].sec->name, ".parainstructions"))
+				sum += it->entries[k].size;
+		ck_assert_uint_eq(sum, 26);
+	}
+	ck_assert_uint_eq(count_entries(find_item(diff, "first_locker"), ".parainstructions"), 1);
 	it = find_item(diff, "keyed");
 	ck_assert_int_eq(it->state, OM_CHANGED);
 	ck_assert_msg(strstr(it->why, "__jump_table"), "why: %s", it->why);
@@ -217,6 +231,10 @@ START_TEST(warn_line_only)
 	it = find_item(diff, "check_level");
 	ck_assert_int_eq(it->state, OM_UNCHANGED);
 	ck_assert_uint_eq(count_entries(it, "__bug_table"), 1);
+	/* the same for pr_debug's descriptor */
+	ck_assert_mem_ne(om_section_by_name(post, "__dyndbg")->data,
+			 om_section_by_name(pre, "__dyndbg")->data, 48);
+	ck_assert_int_eq(find_item(diff, "debug_user")->state, OM_UNCHANGED);
 	ck_assert_uint_eq(diff->nfindings, 0);
 	ck_assert_uint_eq(diff->ncode_changes, 0);
 	om_diff_free(diff);

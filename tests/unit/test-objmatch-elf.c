@@ -223,8 +223,10 @@ START_TEST(truncated_and_corrupted)
 {
 	struct om_object *obj, *orig = NULL;
 	unsigned char *buf, *copy;
-	size_t len, i;
-	unsigned int seed = 12345;
+	size_t len, i, iterations = 400;
+	/* SPLICE_FUZZ_SEED / SPLICE_FUZZ_ITER: fuzz more by hand */
+	unsigned int seed = getenv("SPLICE_FUZZ_SEED") ?
+			    (unsigned int)strtoul(getenv("SPLICE_FUZZ_SEED"), NULL, 0) : 12345;
 
 	log_reset();
 	/* any error is acceptable; crashing or leaking is not */
@@ -241,7 +243,9 @@ START_TEST(truncated_and_corrupted)
 			ck_assert_ptr_null(obj);
 	}
 	ck_assert_int_eq(om_object_open_mem("orig.o", buf, len, test_log_options(), &orig), 0);
-	for (i = 0; i < 400; i++) {
+	if (getenv("SPLICE_FUZZ_ITER"))
+		iterations = strtoul(getenv("SPLICE_FUZZ_ITER"), NULL, 0);
+	for (i = 0; i < iterations; i++) {
 		struct om_diff *diff = NULL;
 		size_t k;
 
