@@ -46,6 +46,7 @@
 static const char *const hidden[] = {
 	"__mcount_loc", ".retpoline_sites", ".return_sites", "__jump_table",
 	".static_call_sites", ".static_call_tramp_key", "__ksymtab*", "__kcrctab*",
+	"___ksymtab*",	/* "___ksymtab+foo": modpost would take them for our exports */
 	"_ftrace_events", "_ftrace_eval_map", "__tracepoint*", "__bpf_raw_tp_map",
 	"__param", ".init_array", ".ctors", "__dyndbg*", ".kunit_test_suites",
 	"__bug_table", "__ex_table", ".orc_unwind", ".orc_unwind_ip", ".orc_header",

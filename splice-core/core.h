@@ -98,6 +98,7 @@ struct splice_upd {
 	u64 pause_ns;
 	char *conflicts;		/* PAGE_SIZE, one line per task */
 	unsigned long new_start, new_end;	/* owner's core text */
+	bool relocs_written;		/* reloc.c: the new code's records */
 	unsigned int nr_funcs;
 	struct splice_func funcs[];
 };
@@ -115,6 +116,11 @@ bool splice_pre_present(struct splice_upd *u);
 enum splice_cause splice_pre_match(struct splice_upd *u);
 int splice_pre_lookup(struct splice_upd *u, const char *objname,
 		      const char *name, unsigned long *addr);
+int splice_pre_symbol(struct splice_upd *u, const char *name, bool local,
+		      s64 addend, unsigned long *addr);
+
+/* reloc.c: the new code's relocation records (splice-mknew) */
+enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write);
 
 /* resolve.c: where a replaced function runs (matched pre code, or its name) */
 enum splice_cause splice_resolve_func(struct splice_upd *u,

@@ -396,3 +396,41 @@ void splice_unregister_pre(struct splice_pre *pre)
 	splice_info("%s: pre code of %s unregistered\n", pre->id, pre->unit);
 }
 EXPORT_SYMBOL_GPL(splice_unregister_pre);
+
+/* ------------------------------------------------------------ learned symbols */
+
+/*
+ * The running address of symbol @name plus @addend, as run-pre matching of
+ * the update's pre units learned it (for the new code's relocation
+ * records, reloc.c).  @local: only a symbol a unit defines.  0; -ENOENT
+ * when no matched unit learned it; -EEXIST when two units disagree.
+ */
+int splice_pre_symbol(struct splice_upd *u, const char *name, bool local, s64 addend,
+		      unsigned long *addr)
+{
+	struct splice_pre_unit *pu;
+	bool found = false;
+	u64 a;
+	u32 i;
+
+	lockdep_assert_held(&splice_mutex);
+	list_for_each_entry(pu, &splice_pres, node) {
+		const struct om_munit *unit = &pu->bu.unit;
+
+		if (strcmp(pu->pub->id, u->pub->id) || !pu->match)
+			continue;
+		for (i = 0; i < unit->nsyms; i++) {
+			const struct om_msym *sym = &unit->syms[i];
+
+			if (!sym->name[0] || strcmp(sym->name, name) ||
+			    (local && sym->section < 0) ||
+			    om_match_symbol_addr(pu->match, i, addend, &a))
+				continue;
+			if (found && *addr != (unsigned long)a)
+				return -EEXIST;
+			*addr = a;
+			found = true;
+		}
+	}
+	return found ? 0 : -ENOENT;
+}

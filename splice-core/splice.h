@@ -34,6 +34,36 @@ struct splice_function {
 	void *new_func;
 };
 
+/*
+ * Relocations of generated new code that the module loader could not
+ * resolve (splice-mknew, docs/new-code.md): each field holds the canary
+ * 0x77 until splice-core writes it, after run-pre matching and before the
+ * switch.  Layout shared with objmatch/newmod.h (docs/package-format.md).
+ */
+#define SPLICE_RELOCS_MAGIC	0x4c525053	/* "SPRL" */
+#define SPLICE_RELOCS_VERSION	1
+#define SPLICE_RELOC_NONE	0xffffffffu
+#define SPLICE_RELOC_LOCAL	0x1	/* the symbol is defined in the unit */
+
+struct splice_reloc {
+	u64 site;	/* address of the field (filled in by the loader) */
+	s64 addend;
+	u32 type;	/* R_X86_64_PC32, PLT32, 32, 32S, 64, PC64 */
+	u32 flags;	/* SPLICE_RELOC_* */
+	u32 name;	/* offset of the symbol's name in the strings */
+	u32 pad;
+};
+
+struct splice_relocs {
+	u32 magic, version;
+	u32 nrelocs;
+	u32 strings;	/* offset of the strings from this header */
+	u32 size;	/* of the header, records and strings */
+	u32 objname;	/* string offset of the target module, or NONE: vmlinux */
+	u32 pad[2];
+	struct splice_reloc relocs[];
+};
+
 struct splice_update {
 	/* /sys/kernel/splice/<id>: [A-Za-z0-9_.-], at most 55 characters. */
 	const char *id;
@@ -41,6 +71,8 @@ struct splice_update {
 	struct module *owner;
 	struct splice_function *funcs;
 	unsigned int nr_funcs;
+	/* Generated new code only: relocations to write, or NULL. */
+	const struct splice_relocs *relocs;
 	/* splice-core's own state; leave NULL. */
 	void *priv;
 };

@@ -177,8 +177,10 @@ int splice_request_check(struct splice_upd *u)
 		goto out;
 	}
 	cause = splice_resolve_all(u);
-	if (cause == SPLICE_OK)
+	if (cause == SPLICE_OK) {
+		cause = splice_relocs_apply(u, false);
 		splice_release_all(u);
+	}
 	u->cause = cause;
 	if (cause != SPLICE_OK) {
 		upd_err(u, "check refused: %s\n", splice_cause_name(cause));
@@ -201,6 +203,9 @@ static enum splice_cause splice_apply(struct splice_upd *u)
 		return SPLICE_MODULE_BUSY;
 	}
 	cause = splice_resolve_all(u);
+	/* the new code's relocations, from what matching learned: all or none */
+	if (cause == SPLICE_OK)
+		cause = splice_relocs_apply(u, true);
 	for (i = 0; i < u->nr_funcs && cause == SPLICE_OK; i++)
 		cause = splice_prepare_site(u, &u->funcs[i], &splice_applied);
 	for (i = 0; i < u->nr_funcs && cause == SPLICE_OK; i++)

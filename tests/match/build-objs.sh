@@ -48,3 +48,25 @@ build fs/proc/meminfo.o "KCFLAGS=-ffunction-sections -fdata-sections -O1"
 cp "$farm/fs/proc/meminfo.o" "$out/meminfo-O1.o" || die "copy"
 
 farm_check || die "the prepared tree was modified"
+
+# sys-post.o (splice-mknew, vm/newcode.vm): kernel/sys.c with newuname
+# reporting the machine "spliced" (its pre code uses the static
+# override_release and the unexported uts_sem), plus a new function that
+# calls a symbol no kernel has (the refused case)
+farm_own "$farm" kernel/sys.c || die "farm_own"
+sed -i '/^SYSCALL_DEFINE1(newuname,/,/^}/ s/^\tup_read(&uts_sem);$/\tup_read(\&uts_sem);\n\tmemcpy(tmp.machine, "spliced", 8);/' \
+	"$farm/kernel/sys.c"
+cat >>"$farm/kernel/sys.c" <<'EOC'
+void splice_no_such_symbol(void);
+void splice_newcode_missing(void);
+void splice_newcode_missing(void)
+{
+	splice_no_such_symbol();
+}
+EOC
+grep -q 'memcpy(tmp.machine, "spliced", 8);' "$farm/kernel/sys.c" || die "could not patch sys.c"
+build kernel/sys.o
+cp "$farm/kernel/sys.o" "$out/sys-post.o" || die "copy"
+cp "$src/kernel/sys.c" "$farm/kernel/sys.c.new" &&
+	mv "$farm/kernel/sys.c.new" "$farm/kernel/sys.c" || die "restore sys.c"
+farm_check || die "the prepared tree was modified"

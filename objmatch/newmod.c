@@ -1,0 +1,1268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * newmod.c: turn a post object into the new code of an update, loadable by
+ * the kernel's own module loader (Ksplice's approach; docs/new-code.md).
+ *
+ * The new code calls and reads what the running kernel has: statics of its
+ * unit, unexported functions, data the loader can't name.  The loader can
+ * only resolve exported symbols and the module's own sections, so:
+ *
+ *  - Kept (allocated, loaded): the chosen functions' sections (changed and
+ *    added, with their FUNC.cold parts), the read-only data and string
+ *    sections they reference, code sections without functions they
+ *    reference (alternative replacements, .altinstr_aux), and new data
+ *    (a writable section the pre object does not have).  Transitively.
+ *  - The loader's tables (__mcount_loc, .altinstructions, __ex_table,
+ *    __bug_table, ORC, ...) are filtered to the entries of kept code and
+ *    compacted in place, so the new code is traced, patched for this CPU,
+ *    has its exception fixups and can be unwound like any module code.
+ *  - Every other allocated section is hidden: SHF_ALLOC cleared and the
+ *    first character of its name dropped ("__jump_table" -> "_jump_table"),
+ *    so that the link with the stub does not merge it into an allocated
+ *    section of the same name.
+ *  - A relocation in kept code or data whose target is not kept, or is an
+ *    undefined symbol Module.symvers does not list, becomes R_X86_64_NONE
+ *    with the canary 0x77 in its field, and a record {site, type, addend,
+ *    symbol name, flags}.  Example: "call override_release" (PLT32 to the
+ *    hidden .text.override_release - 4) becomes "e8 77 77 77 77" and the
+ *    record {site, PLT32, -4, "override_release", LOCAL}; splice-core
+ *    writes the value once run-pre matching learned where override_release
+ *    runs.  The site field of the record is itself an R_X86_64_64 to the
+ *    kept section, so the loader tells splice-core the site's address.
+ *  - Undefined symbols nobody exports become weak, so neither modpost nor
+ *    the loader insists on them (premod.c explains why weak).
+ *  - Appended: sections .splice.funcs (one u64 per changed function, an
+ *    R_X86_64_64 to the function's symbol: no symbol becomes global) and
+ *    .splice.relocs (the records), with global symbols splice_new_funcs
+ *    and splice_new_relocs for the stub.  Globals go after the locals, so
+ *    appending to the symbol table keeps ELF's ordering rule.
+ *
+ * A kept loader-table entry that would need a record (a jump label whose
+ * key is not exported, an alternative replacement that calls an
+ * unexported function) can't be: the loader acts on it before splice-core
+ * could write it.  Each is reported, and the rewrite fails with -ENOTSUP.
+ */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "blob.h"
+#include "newmod.h"
+
+/* ------------------------------------------------------------ name sets */
+
+/* An open-addressing hash set of strings (copies), sized once. */
+struct strset {
+	char **slot;
+	size_t cap, n;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static int strset_grow(struct strset *s)
+{
+	struct strset t = { .cap = s->cap ? s->cap * 2 : 1024 };
+	size_t i, j;
+
+	t.slot = calloc(t.cap, sizeof(*t.slot));
+	if (!t.slot)
+		return -ENOMEM;
+	for (i = 0; i < s->cap; i++) {
+		if (!s->slot[i])
+			continue;
+		for (j = hash_str(s->slot[i]) & (t.cap - 1); t.slot[j]; j = (j + 1) & (t.cap - 1))
+			;
+		t.slot[j] = s->slot[i];
+	}
+	free(s->slot);
+	t.n = s->n;
+	*s = t;
+	return 0;
+}
+
+static bool strset_has(const struct strset *s, const char *name)
+{
+	size_t j;
+
+	if (!s->cap)
+		return false;
+	for (j = hash_str(name) & (s->cap - 1); s->slot[j]; j = (j + 1) & (s->cap - 1))
+		if (!strcmp(s->slot[j], name))
+			return true;
+	return false;
+}
+
+/* 0 (added or present) or -ENOMEM */
+static int strset_add(struct strset *s, const char *name)
+{
+	size_t j;
+
+	if (strset_has(s, name))
+		return 0;
+	if ((s->n + 1) * 2 > s->cap && strset_grow(s))
+		return -ENOMEM;
+	for (j = hash_str(name) & (s->cap - 1); s->slot[j]; j = (j + 1) & (s->cap - 1))
+		;
+	s->slot[j] = strdup(name);
+	if (!s->slot[j])
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+static void strset_free(struct strset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		free(s->slot[i]);
+	free(s->slot);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Every exported name of a Module.symvers ("crc\tname\tmodule\tkind\tns"). */
+static int read_symvers(const char *path, struct strset *out, const struct om_options *opts)
+{
+	char line[1024], *name, *tab;
+	FILE *f = fopen(path, "r");
+	int ret = 0;
+
+	if (!f) {
+		om_log(opts, OM_LOG_ERROR, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (!ret && fgets(line, sizeof(line), f)) {
+		name = strchr(line, '\t');
+		if (!name)
+			continue;
+		name++;
+		tab = strchr(name, '\t');
+		if (!tab)
+			continue;
+		*tab = 0;
+		ret = strset_add(out, name);
+	}
+	fclose(f);
+	return ret;
+}
+
+/* ------------------------------------------------------------ ELF in memory */
+
+struct elf {
+	const char *name;
+	unsigned char *buf;
+	size_t len;
+	Elf64_Ehdr *eh;
+	Elf64_Shdr *sh;
+	size_t nsec;
+	const char *shstr;
+	size_t symtab;		/* section index */
+	Elf64_Sym *syms;
+	size_t nsyms;
+	const char *strtab;
+	size_t strsz;
+};
+
+static bool in_file(const struct elf *e, uint64_t off, uint64_t len)
+{
+	return off <= e->len && len <= e->len - off;
+}
+
+static int elf_read(struct elf *e, const char *path, const struct om_options *opts)
+{
+	FILE *f = fopen(path, "rb");
+	long len;
+
+	e->name = path;
+	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		om_log(opts, OM_LOG_ERROR, "%s: cannot read: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -EIO;
+	}
+	e->len = len;
+	e->buf = malloc(e->len ? e->len : 1);
+	if (!e->buf || fread(e->buf, 1, e->len, f) != e->len) {
+		om_log(opts, OM_LOG_ERROR, "%s: cannot read: %s", path, strerror(errno));
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int elf_parse(struct elf *e, const struct om_options *opts)
+{
+	const Elf64_Shdr *ss, *st;
+	size_t i;
+
+	e->eh = (Elf64_Ehdr *)e->buf;
+	if (e->len < sizeof(*e->eh) || memcmp(e->eh->e_ident, ELFMAG, SELFMAG) ||
+	    e->eh->e_ident[EI_CLASS] != ELFCLASS64 || e->eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+	    e->eh->e_type != ET_REL || e->eh->e_machine != EM_X86_64 ||
+	    e->eh->e_shentsize != sizeof(Elf64_Shdr) || e->eh->e_shoff % 8 ||
+	    !in_file(e, e->eh->e_shoff, (uint64_t)e->eh->e_shnum * sizeof(Elf64_Shdr)) ||
+	    e->eh->e_shstrndx >= e->eh->e_shnum) {
+		om_log(opts, OM_LOG_ERROR, "%s: not an x86-64 relocatable ELF object", e->name);
+		return -EINVAL;
+	}
+	e->sh = (Elf64_Shdr *)(e->buf + e->eh->e_shoff);
+	e->nsec = e->eh->e_shnum;
+	for (i = 0; i < e->nsec; i++)
+		if (e->sh[i].sh_type != SHT_NOBITS && e->sh[i].sh_type != SHT_NULL &&
+		    !in_file(e, e->sh[i].sh_offset, e->sh[i].sh_size)) {
+			om_log(opts, OM_LOG_ERROR, "%s: section %zu lies outside the file", e->name, i);
+			return -EINVAL;
+		}
+	ss = &e->sh[e->eh->e_shstrndx];
+	e->shstr = (const char *)e->buf + ss->sh_offset;
+	if (!ss->sh_size || e->shstr[ss->sh_size - 1]) {
+		om_log(opts, OM_LOG_ERROR, "%s: bad section name table", e->name);
+		return -EINVAL;
+	}
+	for (i = 0; i < e->nsec; i++) {
+		if (e->sh[i].sh_name >= ss->sh_size)
+			return -EINVAL;
+		if (e->sh[i].sh_type == SHT_SYMTAB)
+			e->symtab = i;
+	}
+	if (!e->symtab || e->sh[e->symtab].sh_link >= e->nsec) {
+		om_log(opts, OM_LOG_ERROR, "%s: no symbol table", e->name);
+		return -EINVAL;
+	}
+	e->syms = (Elf64_Sym *)(e->buf + e->sh[e->symtab].sh_offset);
+	e->nsyms = e->sh[e->symtab].sh_size / sizeof(Elf64_Sym);
+	st = &e->sh[e->sh[e->symtab].sh_link];
+	e->strtab = (const char *)e->buf + st->sh_offset;
+	e->strsz = st->sh_size;
+	if (!e->strsz || e->strtab[e->strsz - 1]) {
+		om_log(opts, OM_LOG_ERROR, "%s: bad string table", e->name);
+		return -EINVAL;
+	}
+	for (i = 0; i < e->nsyms; i++)
+		if (e->syms[i].st_name >= e->strsz)
+			return -EINVAL;
+	return 0;
+}
+
+static const char *secname(const struct elf *e, size_t i)
+{
+	return e->shstr + e->sh[i].sh_name;
+}
+
+static const char *symname(const struct elf *e, size_t i)
+{
+	return e->strtab + e->syms[i].st_name;
+}
+
+/* The section a symbol is defined in, or 0 (undefined, absolute, common). */
+static size_t symsec(const struct elf *e, size_t i)
+{
+	uint16_t s = e->syms[i].st_shndx;
+
+	return s != SHN_UNDEF && s < SHN_LORESERVE && s < e->nsec ? s : 0;
+}
+
+static Elf64_Rela *relas(const struct elf *e, size_t rs, size_t *n)
+{
+	*n = e->sh[rs].sh_size / sizeof(Elf64_Rela);
+	return (Elf64_Rela *)(e->buf + e->sh[rs].sh_offset);
+}
+
+static int reloc_width(uint32_t type)
+{
+	switch (type) {
+	case R_X86_64_NONE:
+		return 0;
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+	case R_X86_64_32:
+	case R_X86_64_32S:
+		return 4;
+	case R_X86_64_64:
+	case R_X86_64_PC64:
+		return 8;
+	default:
+		return -1;
+	}
+}
+
+static bool pcrel(uint32_t type)
+{
+	return type == R_X86_64_PC32 || type == R_X86_64_PLT32 || type == R_X86_64_PC64;
+}
+
+/* ------------------------------------------------------------ the loader's tables */
+
+/*
+ * Tables of fixed-size entries the loader (or ftrace, the unwinder, the
+ * exception and bug handlers) reads for the module.  The entry's "site"
+ * relocation at @site names the code it is about: entries of kept code
+ * stay, the others go.  .orc_unwind has no relocations: it is filtered
+ * with .orc_unwind_ip, entry for entry.
+ */
+static const struct table {
+	const char *name;
+	unsigned int entsize, site;
+	const char *pair;
+	unsigned int pair_entsize;
+} tables[] = {
+	{ "__mcount_loc", 8, 0, NULL, 0 },
+	{ ".altinstructions", 12, 0, NULL, 0 },		/* struct alt_instr */
+	{ ".parainstructions", 16, 0, NULL, 0 },	/* struct paravirt_patch_site */
+	{ ".smp_locks", 4, 0, NULL, 0 },
+	{ ".retpoline_sites", 4, 0, NULL, 0 },
+	{ ".return_sites", 4, 0, NULL, 0 },
+	{ "__ex_table", 12, 0, NULL, 0 },		/* struct exception_table_entry */
+	{ "__bug_table", 12, 0, NULL, 0 },		/* relative, verbose */
+	{ "__jump_table", 16, 0, NULL, 0 },		/* struct jump_entry */
+	{ ".orc_unwind_ip", 4, 0, ".orc_unwind", 6 },
+};
+
+/* Sections that are never kept as plain data (premod.c's list, and ours). */
+static const char *const special[] = {
+	"__mcount_loc", ".retpoline_sites", ".return_sites", "__jump_table",
+	".static_call_sites", ".static_call_tramp_key", "__ksymtab*", "__kcrctab*",
+	"_ftrace_events", "_ftrace_eval_map", "__tracepoint*", "__bpf_raw_tp_map",
+	"__param", ".init_array", ".ctors", "__dyndbg*", ".kunit_test_suites",
+	"__bug_table", "__ex_table", ".orc_unwind", ".orc_unwind_ip", ".orc_header",
+	".data..percpu", ".call_sites", ".ibt_endbr_seal", "__patchable_function_entries",
+	".printk_index", "_kprobe_blacklist", "__error_injection_whitelist",
+	"___srcu_struct_ptrs", "__modver", ".static_call.text", ".BTF*", "__ex_table_end",
+	".altinstructions", ".parainstructions", ".smp_locks", ".modinfo", ".init*",
+	".exit*", ".discard*", ".initcall*", ".con_initcall*", "__versions",
+	"___ksymtab*",	/* "___ksymtab+foo": modpost takes its symbols for exports */
+};
+
+static bool name_in(const char *name, const char *const *list, size_t n)
+{
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(list[i]);
+		if (list[i][len - 1] == '*' ? !strncmp(name, list[i], len - 1)
+					    : !strcmp(name, list[i]))
+			return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------ the rewrite's state */
+
+struct nm {
+	const struct om_newmod_opts *o;
+	const struct om_options *opts;
+	struct elf e;
+	struct strset exported, pre_secs;
+	bool *keep;		/* per section */
+	size_t *rela;		/* per section: its RELA section, or 0 */
+	bool *has_func;		/* per section: defines a FUNC symbol */
+	size_t *secsym;		/* per section: a symbol for it (0: none) */
+	size_t *byaddr;		/* defined FUNC/OBJECT symbols by (section, value) */
+	size_t nbyaddr;
+	size_t *funcsym;	/* per changed function: its symbol */
+	/* ranges of .altinstr_replacement used by kept entries */
+	uint64_t (*repl)[2];
+	size_t nrepl;
+	size_t replsec;
+	/* records */
+	struct om_newrel *recs;
+	size_t *recsec;
+	size_t nrecs, caprecs;
+	char *strs;
+	size_t strslen, strscap;
+	bool *used;		/* per symbol: a kept relocation leaves it to the loader */
+	int findings;
+};
+
+static const struct elf *sort_elf;
+
+static int cmp_byaddr(const void *a, const void *b)
+{
+	const Elf64_Sym *x = &sort_elf->syms[*(const size_t *)a];
+	const Elf64_Sym *y = &sort_elf->syms[*(const size_t *)b];
+
+	if (x->st_shndx != y->st_shndx)
+		return x->st_shndx < y->st_shndx ? -1 : 1;
+	if (x->st_value != y->st_value)
+		return x->st_value < y->st_value ? -1 : 1;
+	return 0;
+}
+
+/* The named FUNC/OBJECT symbol of section @s that covers @off best, or 0. */
+static size_t sym_at(const struct nm *n, size_t s, int64_t off)
+{
+	size_t lo = 0, hi = n->nbyaddr, best = 0;
+
+	while (lo < hi) {	/* first entry > (s, off) */
+		size_t mid = (lo + hi) / 2;
+		const Elf64_Sym *m = &n->e.syms[n->byaddr[mid]];
+
+		if (m->st_shndx < s || (m->st_shndx == s && (int64_t)m->st_value <= off))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && n->e.syms[n->byaddr[lo - 1]].st_shndx == s)
+		best = n->byaddr[lo - 1];
+	else if (lo < n->nbyaddr && n->e.syms[n->byaddr[lo]].st_shndx == s)
+		best = n->byaddr[lo];	/* offset before the first symbol */
+	return best;
+}
+
+/* "func+0x1c" for a place in section @s, into @buf. */
+static const char *where(const struct nm *n, size_t s, uint64_t off, char *buf, size_t len)
+{
+	size_t k = sym_at(n, s, (int64_t)off);
+
+	if (k)
+		snprintf(buf, len, "%s+0x%llx", symname(&n->e, k),
+			 (unsigned long long)(off - n->e.syms[k].st_value));
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)off);
+	return buf;
+}
+
+static void finding(struct nm *n, size_t s, uint64_t off, const char *what, const char *sym)
+{
+	char w[256];
+
+	om_log(n->opts, OM_LOG_WARN, "%s[%s]: %s: %s %s", n->e.name, secname(&n->e, s),
+	       where(n, s, off, w, sizeof(w)), what, sym);
+	n->findings++;
+}
+
+static int build_index(struct nm *n)
+{
+	struct elf *e = &n->e;
+	size_t i;
+
+	n->keep = calloc(e->nsec, sizeof(*n->keep));
+	n->rela = calloc(e->nsec, sizeof(*n->rela));
+	n->has_func = calloc(e->nsec, sizeof(*n->has_func));
+	n->secsym = calloc(e->nsec, sizeof(*n->secsym));
+	n->byaddr = calloc(e->nsyms ? e->nsyms : 1, sizeof(*n->byaddr));
+	n->used = calloc(e->nsyms ? e->nsyms : 1, sizeof(*n->used));
+	if (!n->used || !n->keep || !n->rela || !n->has_func || !n->secsym || !n->byaddr)
+		return -ENOMEM;
+	for (i = 1; i < e->nsec; i++) {
+		if (e->sh[i].sh_type == SHT_REL) {
+			om_log(n->opts, OM_LOG_ERROR, "%s[%s]: REL relocations on x86-64",
+			       e->name, secname(e, i));
+			return -EINVAL;
+		}
+		if (e->sh[i].sh_type != SHT_RELA)
+			continue;
+		if (e->sh[i].sh_info >= e->nsec || e->sh[i].sh_link != e->symtab ||
+		    n->rela[e->sh[i].sh_info]) {
+			om_log(n->opts, OM_LOG_ERROR, "%s[%s]: unexpected relocation section",
+			       e->name, secname(e, i));
+			return -EINVAL;
+		}
+		n->rela[e->sh[i].sh_info] = i;
+	}
+	for (i = 1; i < e->nsyms; i++) {
+		size_t s = symsec(e, i);
+		unsigned int t = ELF64_ST_TYPE(e->syms[i].st_info);
+
+		if (!s)
+			continue;
+		if (t == STT_SECTION && !n->secsym[s])
+			n->secsym[s] = i;
+		if (t == STT_FUNC)
+			n->has_func[s] = true;
+		if ((t == STT_FUNC || t == STT_OBJECT) && symname(e, i)[0])
+			n->byaddr[n->nbyaddr++] = i;
+	}
+	sort_elf = e;
+	qsort(n->byaddr, n->nbyaddr, sizeof(*n->byaddr), cmp_byaddr);
+	/* no section symbol: any symbol of the section will do (value subtracted) */
+	for (i = 0; i < n->nbyaddr; i++) {
+		size_t s = e->syms[n->byaddr[i]].st_shndx;
+
+		if (!n->secsym[s])
+			n->secsym[s] = n->byaddr[i];
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ what stays */
+
+/* The function symbol @name, alone in its section. */
+static int find_func(struct nm *n, const char *name, size_t *out)
+{
+	struct elf *e = &n->e;
+	size_t i, s, k, found = 0;
+
+	for (i = 1; i < e->nsyms; i++)
+		if (ELF64_ST_TYPE(e->syms[i].st_info) == STT_FUNC && symsec(e, i) &&
+		    !strcmp(symname(e, i), name)) {
+			if (found) {
+				om_log(n->opts, OM_LOG_ERROR, "%s: %s: defined twice", e->name, name);
+				return -EINVAL;
+			}
+			found = i;
+		}
+	if (!found) {
+		om_log(n->opts, OM_LOG_ERROR, "%s: %s: no such function", e->name, name);
+		return -ENOENT;
+	}
+	s = symsec(e, found);
+	for (k = 0; k < n->nbyaddr; k++) {
+		size_t j = n->byaddr[k];
+
+		if (j != found && symsec(e, j) == s && ELF64_ST_TYPE(e->syms[j].st_info) == STT_FUNC) {
+			om_log(n->opts, OM_LOG_ERROR,
+			       "%s[%s]: %s shares its section with %s: build with -ffunction-sections",
+			       e->name, secname(e, s), name, symname(e, j));
+			return -EINVAL;
+		}
+	}
+	*out = found;
+	return 0;
+}
+
+/* Keep @name's section and its FUNC.cold / FUNC.cold.N parts. */
+static int keep_func(struct nm *n, const char *name, size_t *sym)
+{
+	struct elf *e = &n->e;
+	size_t len = strlen(name), i;
+	int ret = find_func(n, name, sym);
+
+	if (ret)
+		return ret;
+	n->keep[symsec(e, *sym)] = true;
+	for (i = 1; i < e->nsyms; i++) {
+		const char *s = symname(e, i);
+
+		if (ELF64_ST_TYPE(e->syms[i].st_info) == STT_FUNC && symsec(e, i) &&
+		    !strncmp(s, name, len) &&
+		    (!strcmp(s + len, ".cold") || !strncmp(s + len, ".cold.", 6)))
+			n->keep[symsec(e, i)] = true;
+	}
+	return 0;
+}
+
+/*
+ * Should a section that kept code or data references be kept too?
+ *   read-only data and strings: yes (a copy of a constant is the constant);
+ *   code without functions (.altinstr_replacement, .altinstr_aux): yes;
+ *   a function: no, the running one is called (a record);
+ *   writable data the pre object has: no, the running one is used (a record);
+ *   writable data the pre object does not have: yes, it is new.
+ */
+static bool wanted(const struct nm *n, size_t t)
+{
+	const Elf64_Shdr *s = &n->e.sh[t];
+	const char *name = secname(&n->e, t);
+
+	if (!t || !(s->sh_flags & SHF_ALLOC) || name_in(name, special, ARRAY_SIZE(special)))
+		return false;
+	if (s->sh_flags & SHF_EXECINSTR)
+		return !n->has_func[t];
+	if (!(s->sh_flags & SHF_WRITE))
+		return true;
+	return !strset_has(&n->pre_secs, name);
+}
+
+static bool keep_target(struct nm *n, const Elf64_Rela *r)
+{
+	size_t t = symsec(&n->e, ELF64_R_SYM(r->r_info));
+
+	if (ELF64_R_SYM(r->r_info) >= n->e.nsyms || n->keep[t] || !wanted(n, t))
+		return false;
+	n->keep[t] = true;
+	return true;
+}
+
+static size_t section_named(const struct elf *e, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < e->nsec; i++)
+		if (!strcmp(secname(e, i), name))
+			return i;
+	return 0;
+}
+
+/*
+ * For each entry of table section @s: the index of its site relocation, or
+ * SIZE_MAX.  Malloc'ed; NULL on ENOMEM.
+ */
+static size_t *site_index(const struct nm *n, size_t s, const struct table *t, size_t *cnt)
+{
+	size_t i, nr, *idx;
+	Elf64_Rela *r;
+
+	*cnt = n->e.sh[s].sh_size / t->entsize;
+	idx = malloc((*cnt ? *cnt : 1) * sizeof(*idx));
+	if (!idx)
+		return NULL;
+	for (i = 0; i < *cnt; i++)
+		idx[i] = SIZE_MAX;
+	if (!n->rela[s])
+		return idx;
+	r = relas(&n->e, n->rela[s], &nr);
+	for (i = 0; i < nr; i++)
+		if (r[i].r_offset % t->entsize == t->site && r[i].r_offset / t->entsize < *cnt &&
+		    ELF64_R_TYPE(r[i].r_info) != R_X86_64_NONE)
+			idx[r[i].r_offset / t->entsize] = i;
+	return idx;
+}
+
+static bool entry_kept(const struct nm *n, size_t s, const size_t *idx, size_t cnt, size_t k)
+{
+	size_t nr, symi;
+	Elf64_Rela *r;
+
+	if (k >= cnt || idx[k] == SIZE_MAX)
+		return false;
+	r = relas(&n->e, n->rela[s], &nr);
+	symi = ELF64_R_SYM(r[idx[k]].r_info);
+	return symi < n->e.nsyms && n->keep[symsec(&n->e, symi)];
+}
+
+/* Kept sections and the kept tables' entries pull in what they reference. */
+static int close_keep(struct nm *n)
+{
+	struct elf *e = &n->e;
+	bool changed = true;
+	size_t i, j, nr, ti, cnt[ARRAY_SIZE(tables)] = { 0 }, sec[ARRAY_SIZE(tables)] = { 0 };
+	size_t *idx[ARRAY_SIZE(tables)] = { NULL };
+	Elf64_Rela *r;
+	int ret = 0;
+
+	for (ti = 0; ti < ARRAY_SIZE(tables); ti++) {
+		sec[ti] = section_named(e, tables[ti].name);
+		if (sec[ti] && n->rela[sec[ti]] && e->sh[sec[ti]].sh_size % tables[ti].entsize == 0 &&
+		    !(idx[ti] = site_index(n, sec[ti], &tables[ti], &cnt[ti])))
+			ret = -ENOMEM;
+	}
+	while (!ret && changed) {
+		changed = false;
+		for (i = 1; i < e->nsec; i++) {
+			if (!n->keep[i] || !n->rela[i])
+				continue;
+			r = relas(e, n->rela[i], &nr);
+			for (j = 0; j < nr; j++)
+				changed |= keep_target(n, &r[j]);
+		}
+		for (ti = 0; ti < ARRAY_SIZE(tables); ti++) {
+			if (!idx[ti])
+				continue;
+			r = relas(e, n->rela[sec[ti]], &nr);
+			for (j = 0; j < nr; j++)
+				if (entry_kept(n, sec[ti], idx[ti], cnt[ti],
+					       r[j].r_offset / tables[ti].entsize))
+					changed |= keep_target(n, &r[j]);
+		}
+	}
+	for (ti = 0; ti < ARRAY_SIZE(tables); ti++)
+		free(idx[ti]);
+	return ret;
+}
+
+/*
+ * Keep only the entries of kept code, moved to the front; the relocations
+ * of the dropped ones become R_X86_64_NONE.  A table left empty is hidden.
+ */
+static int filter_table(struct nm *n, const struct table *t)
+{
+	struct elf *e = &n->e;
+	size_t s = section_named(e, t->name), p = 0, cnt, k, kept = 0, i, nr;
+	size_t *newidx, *site;
+	unsigned char *d, *pd = NULL;
+	Elf64_Rela *r;
+
+	if (!s || !(e->sh[s].sh_flags & SHF_ALLOC))
+		return 0;
+	if (e->sh[s].sh_size % t->entsize) {
+		om_log(n->opts, OM_LOG_ERROR, "%s[%s]: size %llu is not a multiple of %u",
+		       e->name, t->name, (unsigned long long)e->sh[s].sh_size, t->entsize);
+		return -EINVAL;
+	}
+	cnt = e->sh[s].sh_size / t->entsize;
+	if (t->pair) {
+		p = section_named(e, t->pair);
+		if (!p || e->sh[p].sh_size != cnt * t->pair_entsize) {
+			om_log(n->opts, OM_LOG_ERROR, "%s[%s]: does not pair with %s", e->name,
+			       t->name, t->pair);
+			return -EINVAL;
+		}
+		pd = e->buf + e->sh[p].sh_offset;
+	}
+	site = site_index(n, s, t, &cnt);
+	newidx = calloc(cnt ? cnt : 1, sizeof(*newidx));
+	if (!newidx || !site) {
+		free(newidx);
+		free(site);
+		return -ENOMEM;
+	}
+	d = e->buf + e->sh[s].sh_offset;
+	for (k = 0; k < cnt; k++) {
+		newidx[k] = SIZE_MAX;
+		if (!entry_kept(n, s, site, cnt, k))
+			continue;
+		newidx[k] = kept;
+		memmove(d + kept * t->entsize, d + k * t->entsize, t->entsize);
+		if (pd)
+			memmove(pd + kept * t->pair_entsize, pd + k * t->pair_entsize,
+				t->pair_entsize);
+		kept++;
+	}
+	if (n->rela[s]) {
+		r = relas(e, n->rela[s], &nr);
+		for (i = 0; i < nr; i++) {
+			k = r[i].r_offset / t->entsize;
+			if (k < cnt && newidx[k] != SIZE_MAX) {
+				r[i].r_offset = newidx[k] * t->entsize + r[i].r_offset % t->entsize;
+				continue;
+			}
+			r[i].r_info = ELF64_R_INFO(ELF64_R_SYM(r[i].r_info), R_X86_64_NONE);
+			r[i].r_offset = 0;
+		}
+	}
+	free(newidx);
+	free(site);
+	e->sh[s].sh_size = kept * t->entsize;
+	if (p)
+		e->sh[p].sh_size = kept * t->pair_entsize;
+	if (kept) {
+		n->keep[s] = true;
+		if (p)
+			n->keep[p] = true;
+	}
+	return 0;
+}
+
+/* Replacement bytes the kept alternatives copy into kept code. */
+static int note_replacements(struct nm *n)
+{
+	struct elf *e = &n->e;
+	size_t s = section_named(e, ".altinstructions"), i, nr;
+	Elf64_Rela *r;
+
+	if (!s || !n->keep[s] || !n->rela[s])
+		return 0;
+	r = relas(e, n->rela[s], &nr);
+	n->repl = calloc(nr ? nr : 1, sizeof(*n->repl));
+	if (!n->repl)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		const unsigned char *ent;
+
+		if (ELF64_R_TYPE(r[i].r_info) == R_X86_64_NONE || r[i].r_offset % 12 != 4)
+			continue;
+		ent = e->buf + e->sh[s].sh_offset + r[i].r_offset - 4;
+		n->replsec = symsec(e, ELF64_R_SYM(r[i].r_info));
+		n->repl[n->nrepl][0] = e->syms[ELF64_R_SYM(r[i].r_info)].st_value + r[i].r_addend;
+		n->repl[n->nrepl][1] = n->repl[n->nrepl][0] + ent[11];	/* replacementlen */
+		n->nrepl++;
+	}
+	return 0;
+}
+
+static bool in_replacement(const struct nm *n, size_t s, uint64_t off)
+{
+	size_t i;
+
+	for (i = 0; s == n->replsec && i < n->nrepl; i++)
+		if (off >= n->repl[i][0] && off < n->repl[i][1])
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------ records */
+
+static int add_string(struct nm *n, const char *s, uint32_t *off)
+{
+	size_t len = strlen(s) + 1;
+
+	if (n->strslen + len > n->strscap) {
+		size_t cap = (n->strscap + len) * 2;
+		char *p = realloc(n->strs, cap);
+
+		if (!p)
+			return -ENOMEM;
+		n->strs = p;
+		n->strscap = cap;
+	}
+	memcpy(n->strs + n->strslen, s, len);
+	*off = n->strslen;
+	n->strslen += len;
+	return 0;
+}
+
+/*
+ * The label of a record: the symbol's own name, or for a section symbol
+ * the function or object of that section the reference points into
+ * ("call .text.override_release-4" is "override_release"-4).
+ */
+static int label(struct nm *n, size_t site_sec, const Elf64_Rela *r, const char **name,
+		 int64_t *addend, uint32_t *flags)
+{
+	struct elf *e = &n->e;
+	size_t symi = ELF64_R_SYM(r->r_info), s = symsec(e, symi), k;
+	uint32_t type = ELF64_R_TYPE(r->r_info);
+	int64_t off;
+
+	*addend = r->r_addend;
+	*flags = 0;
+	if (!s) {
+		*name = symname(e, symi);
+		return 0;
+	}
+	*flags = OM_NEWREL_LOCAL;
+	k = symi;
+	if (ELF64_ST_TYPE(e->syms[symi].st_info) == STT_SECTION) {
+		/* a PC-relative reference's addend is the target minus the field's end */
+		off = r->r_addend + (pcrel(type) ? reloc_width(type) : 0);
+		k = sym_at(n, s, off);
+		if (!k) {
+			finding(n, site_sec, r->r_offset, "references a place with no symbol in",
+				secname(e, s));
+			return -ENOTSUP;
+		}
+		*addend = r->r_addend - (int64_t)e->syms[k].st_value;
+	}
+	*name = symname(e, k);
+	if (!(*name)[0]) {
+		finding(n, site_sec, r->r_offset, "references a symbol with no name in",
+			secname(e, s));
+		return -ENOTSUP;
+	}
+	if (ELF64_ST_BIND(e->syms[k].st_info) != STB_LOCAL)
+		*flags = 0;	/* a global of the unit: the kernel has one of that name */
+	return 0;
+}
+
+static int add_record(struct nm *n, size_t s, Elf64_Rela *r)
+{
+	struct elf *e = &n->e;
+	uint32_t type = ELF64_R_TYPE(r->r_info), flags;
+	int w = reloc_width(type), ret;
+	const char *name;
+	int64_t addend;
+	struct om_newrel *rec;
+
+	ret = label(n, s, r, &name, &addend, &flags);
+	if (ret)
+		return ret;
+	if (n->nrecs == n->caprecs) {
+		size_t cap = n->caprecs ? n->caprecs * 2 : 64;
+		struct om_newrel *p = realloc(n->recs, cap * sizeof(*p));
+		size_t *q;
+
+		if (!p)
+			return -ENOMEM;
+		n->recs = p;
+		q = realloc(n->recsec, cap * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		n->recsec = q;
+		n->caprecs = cap;
+	}
+	rec = &n->recs[n->nrecs];
+	*rec = (struct om_newrel){ .site = r->r_offset, .addend = addend, .type = type,
+				   .flags = flags };
+	ret = add_string(n, name, &rec->name);
+	if (ret)
+		return ret;
+	n->recsec[n->nrecs++] = s;
+	memset(e->buf + e->sh[s].sh_offset + r->r_offset, OM_CANARY_BYTE, w);
+	r->r_info = ELF64_R_INFO(ELF64_R_SYM(r->r_info), R_X86_64_NONE);
+	return 0;
+}
+
+/*
+ * Can the loader resolve this relocation?  Its own kept sections, absolute
+ * symbols and exported symbols: yes.  Anything hidden, and undefined
+ * symbols nobody exports: no.
+ */
+static bool loader_resolves(const struct nm *n, const Elf64_Rela *r)
+{
+	const struct elf *e = &n->e;
+	size_t symi = ELF64_R_SYM(r->r_info), s = symsec(e, symi);
+
+	if (s)
+		return n->keep[s];
+	if (e->syms[symi].st_shndx != SHN_UNDEF)
+		return true;	/* SHN_ABS */
+	return strset_has(&n->exported, symname(e, symi));
+}
+
+static bool is_table(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tables); i++)
+		if (!strcmp(name, tables[i].name))
+			return true;
+	return false;
+}
+
+static int relocate(struct nm *n)
+{
+	struct elf *e = &n->e;
+	size_t s, i, nr;
+	Elf64_Rela *r;
+	int ret;
+
+	for (s = 1; s < e->nsec; s++) {
+		if (!n->rela[s])
+			continue;
+		r = relas(e, n->rela[s], &nr);
+		for (i = 0; i < nr; i++) {
+			uint32_t type = ELF64_R_TYPE(r[i].r_info);
+			int w = reloc_width(type);
+
+			if (!n->keep[s]) {
+				/* hidden: the loader skips it anyway; nothing to resolve */
+				r[i].r_info = ELF64_R_INFO(ELF64_R_SYM(r[i].r_info), R_X86_64_NONE);
+				continue;
+			}
+			if (w < 0 || ELF64_R_SYM(r[i].r_info) >= e->nsyms) {
+				om_log(n->opts, OM_LOG_ERROR, "%s[%s]: relocation %zu: type %u not handled",
+				       e->name, secname(e, s), i, type);
+				return -EINVAL;
+			}
+			if (!w)
+				continue;
+			if (loader_resolves(n, &r[i])) {
+				n->used[ELF64_R_SYM(r[i].r_info)] = true;
+				continue;
+			}
+			if (is_table(secname(e, s))) {
+				finding(n, s, r[i].r_offset, "loader table entry needs",
+					symname(e, ELF64_R_SYM(r[i].r_info)));
+				continue;
+			}
+			if (in_replacement(n, s, r[i].r_offset)) {
+				finding(n, s, r[i].r_offset, "alternative replacement needs",
+					symname(e, ELF64_R_SYM(r[i].r_info)));
+				continue;
+			}
+			if (e->sh[s].sh_type == SHT_NOBITS || r[i].r_offset + w > e->sh[s].sh_size)
+				return -EINVAL;
+			ret = add_record(n, s, &r[i]);
+			if (ret && ret != -ENOTSUP)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Hide what is not kept; weaken every undefined symbol no kept relocation
+ * leaves to the loader (unexported ones, and exported ones only hidden
+ * code uses: a module exporting them need not be loaded).
+ */
+static void hide_and_weaken(struct nm *n)
+{
+	struct elf *e = &n->e;
+	size_t i;
+
+	for (i = 1; i < e->nsec; i++) {
+		if (!strcmp(secname(e, i), ".modinfo"))
+			e->sh[i].sh_size = 0;	/* the unit's built-in module info */
+		if ((e->sh[i].sh_flags & SHF_ALLOC) && !n->keep[i]) {
+			e->sh[i].sh_flags &= ~(uint64_t)SHF_ALLOC;
+			e->sh[i].sh_name++;
+		}
+	}
+	for (i = 1; i < e->nsyms; i++)
+		if (e->syms[i].st_shndx == SHN_UNDEF &&
+		    ELF64_ST_BIND(e->syms[i].st_info) == STB_GLOBAL && !n->used[i])
+			e->syms[i].st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(e->syms[i].st_info));
+}
+
+/* ------------------------------------------------------------ output */
+
+struct obuf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static int ob_put(struct obuf *b, const void *data, size_t len, size_t align, size_t *off)
+{
+	size_t start = (b->len + align - 1) / align * align;
+
+	if (start + len > b->cap) {
+		size_t cap = (start + len) * 2;
+		unsigned char *p = realloc(b->p, cap);
+
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memset(b->p + b->len, 0, start - b->len);
+	if (len)
+		memcpy(b->p + start, data, len);
+	b->len = start + len;
+	if (off)
+		*off = start;
+	return 0;
+}
+
+enum { NS_FUNCS, NS_RELA_FUNCS, NS_RELOCS, NS_RELA_RELOCS, NS_COUNT };
+
+static const char *const new_names[NS_COUNT] = {
+	".splice.funcs", ".rela.splice.funcs", ".splice.relocs", ".rela.splice.relocs",
+};
+
+/*
+ * Append the two tables, their relocations, the grown symbol, string and
+ * section name tables and a new section header table; write the file.
+ */
+static int emit(struct nm *n)
+{
+	struct elf *e = &n->e;
+	size_t nf = n->o->nchanged, nsec = e->nsec + NS_COUNT, i;
+	size_t off_sym, off_str, off_shstr, off_sh, off[NS_COUNT], tsize, strbase;
+	size_t shstr_len = e->sh[e->eh->e_shstrndx].sh_size;
+	size_t strtab_idx = e->sh[e->symtab].sh_link;
+	uint32_t name_off[NS_COUNT], sym_name[2];
+	struct obuf b = { 0 }, strtab = { 0 }, shstr = { 0 }, tab = { 0 };
+	Elf64_Rela *fr = NULL, *rr = NULL;
+	Elf64_Sym *syms = NULL;
+	Elf64_Shdr *sh = NULL;
+	uint64_t *funcs = NULL;
+	struct om_newrel_hdr hdr = { .magic = OM_NEWREL_MAGIC, .version = OM_NEWREL_VERSION,
+				     .objname = OM_NEWREL_NONE };
+	FILE *f;
+	int ret = -ENOMEM;
+
+	/* the record table: header, records, strings */
+	if (n->o->target && add_string(n, n->o->target, &hdr.objname))
+		goto out;
+	hdr.nrelocs = n->nrecs;
+	hdr.strings = sizeof(hdr) + n->nrecs * sizeof(struct om_newrel);
+	tsize = hdr.strings + n->strslen;
+	hdr.size = tsize;
+	rr = calloc(n->nrecs ? n->nrecs : 1, sizeof(*rr));
+	if (!rr || ob_put(&tab, &hdr, sizeof(hdr), 8, NULL))
+		goto out;
+	for (i = 0; i < n->nrecs; i++) {
+		struct om_newrel rec = n->recs[i];
+		size_t s = n->recsec[i], ss = n->secsym[s];
+
+		if (!ss) {
+			om_log(n->opts, OM_LOG_ERROR, "%s[%s]: no symbol to address the section",
+			       e->name, secname(e, s));
+			ret = -EINVAL;
+			goto out;
+		}
+		rr[i].r_offset = sizeof(hdr) + i * sizeof(rec);
+		rr[i].r_info = ELF64_R_INFO(ss, R_X86_64_64);
+		rr[i].r_addend = rec.site - e->syms[ss].st_value;
+		rec.site = 0;
+		if (ob_put(&tab, &rec, sizeof(rec), 8, NULL))
+			goto out;
+	}
+	if (ob_put(&tab, n->strs, n->strslen, 1, NULL))
+		goto out;
+
+	/* the function table */
+	funcs = calloc(nf, sizeof(*funcs));
+	fr = calloc(nf, sizeof(*fr));
+	if (!funcs || !fr)
+		goto out;
+	for (i = 0; i < nf; i++) {
+		fr[i].r_offset = i * sizeof(*funcs);
+		fr[i].r_info = ELF64_R_INFO(n->funcsym[i], R_X86_64_64);
+		fr[i].r_addend = 0;
+	}
+
+	/* strings: old + the two symbol names; section names: old + ours */
+	strbase = e->strsz;
+	if (ob_put(&strtab, e->strtab, e->strsz, 1, NULL) ||
+	    ob_put(&strtab, "splice_new_funcs", 17, 1, NULL) ||
+	    ob_put(&strtab, "splice_new_relocs", 18, 1, NULL) ||
+	    ob_put(&shstr, e->shstr, shstr_len, 1, NULL))
+		goto out;
+	sym_name[0] = strbase;
+	sym_name[1] = strbase + 17;
+	for (i = 0; i < NS_COUNT; i++) {
+		name_off[i] = shstr.len;
+		if (ob_put(&shstr, new_names[i], strlen(new_names[i]) + 1, 1, NULL))
+			goto out;
+	}
+
+	/* symbols: old + two globals (after every local: the order rule holds) */
+	syms = calloc(e->nsyms + 2, sizeof(*syms));
+	if (!syms)
+		goto out;
+	memcpy(syms, e->syms, e->nsyms * sizeof(*syms));
+	syms[e->nsyms] = (Elf64_Sym){ .st_name = sym_name[0],
+				      .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT),
+				      .st_shndx = e->nsec + NS_FUNCS, .st_size = nf * 8 };
+	syms[e->nsyms + 1] = (Elf64_Sym){ .st_name = sym_name[1],
+					  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT),
+					  .st_shndx = e->nsec + NS_RELOCS, .st_size = tsize };
+
+	if (ob_put(&b, e->buf, e->len, 1, NULL) ||
+	    ob_put(&b, syms, (e->nsyms + 2) * sizeof(*syms), 8, &off_sym) ||
+	    ob_put(&b, strtab.p, strtab.len, 1, &off_str) ||
+	    ob_put(&b, funcs, nf * sizeof(*funcs), 8, &off[NS_FUNCS]) ||
+	    ob_put(&b, fr, nf * sizeof(*fr), 8, &off[NS_RELA_FUNCS]) ||
+	    ob_put(&b, tab.p, tab.len, 8, &off[NS_RELOCS]) ||
+	    ob_put(&b, rr, n->nrecs * sizeof(*rr), 8, &off[NS_RELA_RELOCS]) ||
+	    ob_put(&b, shstr.p, shstr.len, 1, &off_shstr))
+		goto out;
+
+	sh = calloc(nsec, sizeof(*sh));
+	if (!sh)
+		goto out;
+	memcpy(sh, e->sh, e->nsec * sizeof(*sh));
+	sh[e->symtab].sh_offset = off_sym;
+	sh[e->symtab].sh_size = (e->nsyms + 2) * sizeof(*syms);
+	sh[strtab_idx].sh_offset = off_str;
+	sh[strtab_idx].sh_size = strtab.len;
+	sh[e->eh->e_shstrndx].sh_offset = off_shstr;
+	sh[e->eh->e_shstrndx].sh_size = shstr.len;
+	for (i = 0; i < NS_COUNT; i++) {
+		Elf64_Shdr *h = &sh[e->nsec + i];
+		bool rela = i == NS_RELA_FUNCS || i == NS_RELA_RELOCS;
+
+		h->sh_name = name_off[i];
+		h->sh_offset = off[i];
+		h->sh_addralign = 8;
+		if (rela) {
+			h->sh_type = SHT_RELA;
+			h->sh_flags = SHF_INFO_LINK;
+			h->sh_link = e->symtab;
+			h->sh_info = e->nsec + i - 1;
+			h->sh_entsize = sizeof(Elf64_Rela);
+			h->sh_size = (i == NS_RELA_FUNCS ? nf : n->nrecs) * sizeof(Elf64_Rela);
+		} else {
+			h->sh_type = SHT_PROGBITS;
+			h->sh_flags = SHF_ALLOC;
+			h->sh_size = i == NS_FUNCS ? nf * sizeof(*funcs) : tab.len;
+		}
+	}
+	if (ob_put(&b, sh, nsec * sizeof(*sh), 8, &off_sh))
+		goto out;
+	((Elf64_Ehdr *)b.p)->e_shoff = off_sh;
+	((Elf64_Ehdr *)b.p)->e_shnum = nsec;
+
+	f = fopen(n->o->out, "wb");
+	if (!f || fwrite(b.p, 1, b.len, f) != b.len || fclose(f)) {
+		om_log(n->opts, OM_LOG_ERROR, "%s: cannot write: %s", n->o->out, strerror(errno));
+		remove(n->o->out);
+		ret = -EIO;
+		goto out;
+	}
+	ret = 0;
+out:
+	free(b.p);
+	free(strtab.p);
+	free(shstr.p);
+	free(tab.p);
+	free(fr);
+	free(rr);
+	free(syms);
+	free(sh);
+	free(funcs);
+	return ret;
+}
+
+/* ------------------------------------------------------------ the pipeline */
+
+static int read_pre_sections(struct nm *n)
+{
+	struct elf pre = { 0 };
+	size_t i;
+	int ret = elf_read(&pre, n->o->pre, n->opts);
+
+	if (!ret)
+		ret = elf_parse(&pre, n->opts);
+	for (i = 1; !ret && i < pre.nsec; i++)
+		if (pre.sh[i].sh_flags & SHF_ALLOC)
+			ret = strset_add(&n->pre_secs, secname(&pre, i));
+	free(pre.buf);
+	return ret;
+}
+
+int om_newmod_rewrite(const struct om_newmod_opts *o, const struct om_options *opts)
+{
+	struct nm n = { .o = o, .opts = opts };
+	size_t i, sym;
+	int ret;
+
+	/* inputs */
+	ret = elf_read(&n.e, o->post, opts);
+	if (!ret)
+		ret = elf_parse(&n.e, opts);
+	if (!ret)
+		ret = read_pre_sections(&n);
+	for (i = 0; !ret && i < o->nsymvers; i++)
+		ret = read_symvers(o->symvers[i], &n.exported, opts);
+	if (!ret)
+		ret = build_index(&n);
+	if (ret)
+		goto out;
+
+	/* what stays */
+	n.funcsym = calloc(o->nchanged ? o->nchanged : 1, sizeof(*n.funcsym));
+	if (!n.funcsym) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; !ret && i < o->nchanged; i++)
+		ret = keep_func(&n, o->changed[i], &n.funcsym[i]);
+	for (i = 0; !ret && i < o->nadded; i++)
+		ret = keep_func(&n, o->added[i], &sym);
+	if (ret)
+		goto out;
+	ret = close_keep(&n);
+	for (i = 0; !ret && i < ARRAY_SIZE(tables); i++)
+		ret = filter_table(&n, &tables[i]);
+	if (!ret)
+		ret = note_replacements(&n);
+
+	/* what the loader can't resolve becomes a record */
+	if (!ret)
+		ret = relocate(&n);
+	if (ret)
+		goto out;
+	if (n.findings) {
+		om_log(opts, OM_LOG_ERROR, "%s: %d places can't be loaded as new code",
+		       n.e.name, n.findings);
+		ret = -ENOTSUP;
+		goto out;
+	}
+	hide_and_weaken(&n);
+	ret = emit(&n);
+	if (!ret)
+		om_log(opts, OM_LOG_INFO, "%s: %zu functions, %zu relocation records",
+		       n.e.name, o->nchanged + o->nadded, n.nrecs);
+out:
+	strset_free(&n.exported);
+	strset_free(&n.pre_secs);
+	free(n.e.buf);
+	free(n.keep);
+	free(n.rela);
+	free(n.has_func);
+	free(n.secsym);
+	free(n.byaddr);
+	free(n.used);
+	free(n.funcsym);
+	free(n.repl);
+	free(n.recs);
+	free(n.recsec);
+	free(n.strs);
+	return ret;
+}
