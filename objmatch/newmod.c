@@ -44,7 +44,6 @@
  */
 #include "config.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +51,7 @@
 
 #include "internal.h"
 #include "blob.h"
+#include "elfraw.h"
 #include "newmod.h"
 
 /* ------------------------------------------------------------ name sets */
@@ -158,152 +158,6 @@ static int read_symvers(const char *path, struct strset *out, const struct om_op
 	return ret;
 }
 
-/* ------------------------------------------------------------ ELF in memory */
-
-struct elf {
-	const char *name;
-	unsigned char *buf;
-	size_t len;
-	Elf64_Ehdr *eh;
-	Elf64_Shdr *sh;
-	size_t nsec;
-	const char *shstr;
-	size_t symtab;		/* section index */
-	Elf64_Sym *syms;
-	size_t nsyms;
-	const char *strtab;
-	size_t strsz;
-};
-
-static bool in_file(const struct elf *e, uint64_t off, uint64_t len)
-{
-	return off <= e->len && len <= e->len - off;
-}
-
-static int elf_read(struct elf *e, const char *path, const struct om_options *opts)
-{
-	FILE *f = fopen(path, "rb");
-	long len;
-
-	e->name = path;
-	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		om_log(opts, OM_LOG_ERROR, "%s: cannot read: %s", path, strerror(errno));
-		if (f)
-			fclose(f);
-		return -EIO;
-	}
-	e->len = len;
-	e->buf = malloc(e->len ? e->len : 1);
-	if (!e->buf || fread(e->buf, 1, e->len, f) != e->len) {
-		om_log(opts, OM_LOG_ERROR, "%s: cannot read: %s", path, strerror(errno));
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	return 0;
-}
-
-static int elf_parse(struct elf *e, const struct om_options *opts)
-{
-	const Elf64_Shdr *ss, *st;
-	size_t i;
-
-	e->eh = (Elf64_Ehdr *)e->buf;
-	if (e->len < sizeof(*e->eh) || memcmp(e->eh->e_ident, ELFMAG, SELFMAG) ||
-	    e->eh->e_ident[EI_CLASS] != ELFCLASS64 || e->eh->e_ident[EI_DATA] != ELFDATA2LSB ||
-	    e->eh->e_type != ET_REL || e->eh->e_machine != EM_X86_64 ||
-	    e->eh->e_shentsize != sizeof(Elf64_Shdr) || e->eh->e_shoff % 8 ||
-	    !in_file(e, e->eh->e_shoff, (uint64_t)e->eh->e_shnum * sizeof(Elf64_Shdr)) ||
-	    e->eh->e_shstrndx >= e->eh->e_shnum) {
-		om_log(opts, OM_LOG_ERROR, "%s: not an x86-64 relocatable ELF object", e->name);
-		return -EINVAL;
-	}
-	e->sh = (Elf64_Shdr *)(e->buf + e->eh->e_shoff);
-	e->nsec = e->eh->e_shnum;
-	for (i = 0; i < e->nsec; i++)
-		if (e->sh[i].sh_type != SHT_NOBITS && e->sh[i].sh_type != SHT_NULL &&
-		    !in_file(e, e->sh[i].sh_offset, e->sh[i].sh_size)) {
-			om_log(opts, OM_LOG_ERROR, "%s: section %zu lies outside the file", e->name, i);
-			return -EINVAL;
-		}
-	ss = &e->sh[e->eh->e_shstrndx];
-	e->shstr = (const char *)e->buf + ss->sh_offset;
-	if (!ss->sh_size || e->shstr[ss->sh_size - 1]) {
-		om_log(opts, OM_LOG_ERROR, "%s: bad section name table", e->name);
-		return -EINVAL;
-	}
-	for (i = 0; i < e->nsec; i++) {
-		if (e->sh[i].sh_name >= ss->sh_size)
-			return -EINVAL;
-		if (e->sh[i].sh_type == SHT_SYMTAB)
-			e->symtab = i;
-	}
-	if (!e->symtab || e->sh[e->symtab].sh_link >= e->nsec) {
-		om_log(opts, OM_LOG_ERROR, "%s: no symbol table", e->name);
-		return -EINVAL;
-	}
-	e->syms = (Elf64_Sym *)(e->buf + e->sh[e->symtab].sh_offset);
-	e->nsyms = e->sh[e->symtab].sh_size / sizeof(Elf64_Sym);
-	st = &e->sh[e->sh[e->symtab].sh_link];
-	e->strtab = (const char *)e->buf + st->sh_offset;
-	e->strsz = st->sh_size;
-	if (!e->strsz || e->strtab[e->strsz - 1]) {
-		om_log(opts, OM_LOG_ERROR, "%s: bad string table", e->name);
-		return -EINVAL;
-	}
-	for (i = 0; i < e->nsyms; i++)
-		if (e->syms[i].st_name >= e->strsz)
-			return -EINVAL;
-	return 0;
-}
-
-static const char *secname(const struct elf *e, size_t i)
-{
-	return e->shstr + e->sh[i].sh_name;
-}
-
-static const char *symname(const struct elf *e, size_t i)
-{
-	return e->strtab + e->syms[i].st_name;
-}
-
-/* The section a symbol is defined in, or 0 (undefined, absolute, common). */
-static size_t symsec(const struct elf *e, size_t i)
-{
-	uint16_t s = e->syms[i].st_shndx;
-
-	return s != SHN_UNDEF && s < SHN_LORESERVE && s < e->nsec ? s : 0;
-}
-
-static Elf64_Rela *relas(const struct elf *e, size_t rs, size_t *n)
-{
-	*n = e->sh[rs].sh_size / sizeof(Elf64_Rela);
-	return (Elf64_Rela *)(e->buf + e->sh[rs].sh_offset);
-}
-
-static int reloc_width(uint32_t type)
-{
-	switch (type) {
-	case R_X86_64_NONE:
-		return 0;
-	case R_X86_64_PC32:
-	case R_X86_64_PLT32:
-	case R_X86_64_32:
-	case R_X86_64_32S:
-		return 4;
-	case R_X86_64_64:
-	case R_X86_64_PC64:
-		return 8;
-	default:
-		return -1;
-	}
-}
-
-static bool pcrel(uint32_t type)
-{
-	return type == R_X86_64_PC32 || type == R_X86_64_PLT32 || type == R_X86_64_PC64;
-}
-
 /* ------------------------------------------------------------ the loader's tables */
 
 /*
@@ -331,32 +185,19 @@ static const struct table {
 	{ ".orc_unwind_ip", 4, 0, ".orc_unwind", 6 },
 };
 
-/* Sections that are never kept as plain data (premod.c's list, and ours). */
+/*
+ * Sections that are never kept as plain data: those the loader acts on
+ * (elfraw.c's list) and these.
+ */
 static const char *const special[] = {
-	"__mcount_loc", ".retpoline_sites", ".return_sites", "__jump_table",
-	".static_call_sites", ".static_call_tramp_key", "__ksymtab*", "__kcrctab*",
-	"_ftrace_events", "_ftrace_eval_map", "__tracepoint*", "__bpf_raw_tp_map",
-	"__param", ".init_array", ".ctors", "__dyndbg*", ".kunit_test_suites",
-	"__bug_table", "__ex_table", ".orc_unwind", ".orc_unwind_ip", ".orc_header",
-	".data..percpu", ".call_sites", ".ibt_endbr_seal", "__patchable_function_entries",
-	".printk_index", "_kprobe_blacklist", "__error_injection_whitelist",
-	"___srcu_struct_ptrs", "__modver", ".static_call.text", ".BTF*", "__ex_table_end",
 	".altinstructions", ".parainstructions", ".smp_locks", ".modinfo", ".init*",
 	".exit*", ".discard*", ".initcall*", ".con_initcall*", "__versions",
-	"___ksymtab*",	/* "___ksymtab+foo": modpost takes its symbols for exports */
 };
 
-static bool name_in(const char *name, const char *const *list, size_t n)
+static bool is_special(const char *name)
 {
-	size_t i, len;
-
-	for (i = 0; i < n; i++) {
-		len = strlen(list[i]);
-		if (list[i][len - 1] == '*' ? !strncmp(name, list[i], len - 1)
-					    : !strcmp(name, list[i]))
-			return true;
-	}
-	return false;
+	return om_name_in(name, om_loader_sections, om_nloader_sections) ||
+	       om_name_in(name, special, ARRAY_SIZE(special));
 }
 
 /* ------------------------------------------------------------ the rewrite's state */
@@ -364,7 +205,7 @@ static bool name_in(const char *name, const char *const *list, size_t n)
 struct nm {
 	const struct om_newmod_opts *o;
 	const struct om_options *opts;
-	struct elf e;
+	struct om_elf e;
 	struct strset exported, pre_secs;
 	bool *keep;		/* per section */
 	size_t *rela;		/* per section: its RELA section, or 0 */
@@ -387,7 +228,7 @@ struct nm {
 	int findings;
 };
 
-static const struct elf *sort_elf;
+static const struct om_elf *sort_elf;
 
 static int cmp_byaddr(const void *a, const void *b)
 {
@@ -428,7 +269,7 @@ static const char *where(const struct nm *n, size_t s, uint64_t off, char *buf, 
 	size_t k = sym_at(n, s, (int64_t)off);
 
 	if (k)
-		snprintf(buf, len, "%s+0x%llx", symname(&n->e, k),
+		snprintf(buf, len, "%s+0x%llx", om_elf_symname(&n->e, k),
 			 (unsigned long long)(off - n->e.syms[k].st_value));
 	else
 		snprintf(buf, len, "0x%llx", (unsigned long long)off);
@@ -439,14 +280,14 @@ static void finding(struct nm *n, size_t s, uint64_t off, const char *what, cons
 {
 	char w[256];
 
-	om_log(n->opts, OM_LOG_WARN, "%s[%s]: %s: %s %s", n->e.name, secname(&n->e, s),
+	om_log(n->opts, OM_LOG_WARN, "%s[%s]: %s: %s %s", n->e.name, om_elf_secname(&n->e, s),
 	       where(n, s, off, w, sizeof(w)), what, sym);
 	n->findings++;
 }
 
 static int build_index(struct nm *n)
 {
-	struct elf *e = &n->e;
+	struct om_elf *e = &n->e;
 	size_t i;
 
 	n->keep = calloc(e->nsec, sizeof(*n->keep));
@@ -458,23 +299,18 @@ static int build_index(struct nm *n)
 	if (!n->used || !n->keep || !n->rela || !n->has_func || !n->secsym || !n->byaddr)
 		return -ENOMEM;
 	for (i = 1; i < e->nsec; i++) {
-		if (e->sh[i].sh_type == SHT_REL) {
-			om_log(n->opts, OM_LOG_ERROR, "%s[%s]: REL relocations on x86-64",
-			       e->name, secname(e, i));
-			return -EINVAL;
-		}
 		if (e->sh[i].sh_type != SHT_RELA)
 			continue;
 		if (e->sh[i].sh_info >= e->nsec || e->sh[i].sh_link != e->symtab ||
 		    n->rela[e->sh[i].sh_info]) {
 			om_log(n->opts, OM_LOG_ERROR, "%s[%s]: unexpected relocation section",
-			       e->name, secname(e, i));
+			       e->name, om_elf_secname(e, i));
 			return -EINVAL;
 		}
 		n->rela[e->sh[i].sh_info] = i;
 	}
 	for (i = 1; i < e->nsyms; i++) {
-		size_t s = symsec(e, i);
+		size_t s = om_elf_symsec(e, i);
 		unsigned int t = ELF64_ST_TYPE(e->syms[i].st_info);
 
 		if (!s)
@@ -483,7 +319,7 @@ static int build_index(struct nm *n)
 			n->secsym[s] = i;
 		if (t == STT_FUNC)
 			n->has_func[s] = true;
-		if ((t == STT_FUNC || t == STT_OBJECT) && symname(e, i)[0])
+		if ((t == STT_FUNC || t == STT_OBJECT) && om_elf_symname(e, i)[0])
 			n->byaddr[n->nbyaddr++] = i;
 	}
 	sort_elf = e;
@@ -503,12 +339,12 @@ static int build_index(struct nm *n)
 /* The function symbol @name, alone in its section. */
 static int find_func(struct nm *n, const char *name, size_t *out)
 {
-	struct elf *e = &n->e;
+	struct om_elf *e = &n->e;
 	size_t i, s, k, found = 0;
 
 	for (i = 1; i < e->nsyms; i++)
-		if (ELF64_ST_TYPE(e->syms[i].st_info) == STT_FUNC && symsec(e, i) &&
-		    !strcmp(symname(e, i), name)) {
+		if (ELF64_ST_TYPE(e->syms[i].st_info) == STT_FUNC && om_elf_symsec(e, i) &&
+		    !strcmp(om_elf_symname(e, i), name)) {
 			if (found) {
 				om_log(n->opts, OM_LOG_ERROR, "%s: %s: defined twice", e->name, name);
 				return -EINVAL;
@@ -519,14 +355,14 @@ static int find_func(struct nm *n, const char *name, size_t *out)
 		om_log(n->opts, OM_LOG_ERROR, "%s: %s: no such function", e->name, name);
 		return -ENOENT;
 	}
-	s = symsec(e, found);
+	s = om_elf_symsec(e, found);
 	for (k = 0; k < n->nbyaddr; k++) {
 		size_t j = n->byaddr[k];
 
-		if (j != found && symsec(e, j) == s && ELF64_ST_TYPE(e->syms[j].st_info) == STT_FUNC) {
+		if (j != found && om_elf_symsec(e, j) == s && ELF64_ST_TYPE(e->syms[j].st_info) == STT_FUNC) {
 			om_log(n->opts, OM_LOG_ERROR,
 			       "%s[%s]: %s shares its section with %s: build with -ffunction-sections",
-			       e->name, secname(e, s), name, symname(e, j));
+			       e->name, om_elf_secname(e, s), name, om_elf_symname(e, j));
 			return -EINVAL;
 		}
 	}
@@ -537,20 +373,20 @@ static int find_func(struct nm *n, const char *name, size_t *out)
 /* Keep @name's section and its FUNC.cold / FUNC.cold.N parts. */
 static int keep_func(struct nm *n, const char *name, size_t *sym)
 {
-	struct elf *e = &n->e;
+	struct om_elf *e = &n->e;
 	size_t len = strlen(name), i;
 	int ret = find_func(n, name, sym);
 
 	if (ret)
 		return ret;
-	n->keep[symsec(e, *sym)] = true;
+	n->keep[om_elf_symsec(e, *sym)] = true;
 	for (i = 1; i < e->nsyms; i++) {
-		const char *s = symname(e, i);
+		const char *s = om_elf_symname(e, i);
 
-		if (ELF64_ST_TYPE(e->syms[i].st_info) == STT_FUNC && symsec(e, i) &&
+		if (ELF64_ST_TYPE(e->syms[i].st_info) == STT_FUNC && om_elf_symsec(e, i) &&
 		    !strncmp(s, name, len) &&
 		    (!strcmp(s + len, ".cold") || !strncmp(s + len, ".cold.", 6)))
-			n->keep[symsec(e, i)] = true;
+			n->keep[om_elf_symsec(e, i)] = true;
 	}
 	return 0;
 }
@@ -566,9 +402,9 @@ static int keep_func(struct nm *n, const char *name, size_t *sym)
 static bool wanted(const struct nm *n, size_t t)
 {
 	const Elf64_Shdr *s = &n->e.sh[t];
-	const char *name = secname(&n->e, t);
+	const char *name = om_elf_secname(&n->e, t);
 
-	if (!t || !(s->sh_flags & SHF_ALLOC) || name_in(name, special, ARRAY_SIZE(special)))
+	if (!t || !(s->sh_flags & SHF_ALLOC) || is_special(name))
 		return false;
 	if (s->sh_flags & SHF_EXECINSTR)
 		return !n->has_func[t];
@@ -579,7 +415,7 @@ static bool wanted(const struct nm *n, size_t t)
 
 static bool keep_target(struct nm *n, const Elf64_Rela *r)
 {
-	size_t t = symsec(&n->e, ELF64_R_SYM(r->r_info));
+	size_t t = om_elf_symsec(&n->e, ELF64_R_SYM(r->r_info));
 
 	if (ELF64_R_SYM(r->r_info) >= n->e.nsyms || n->keep[t] || !wanted(n, t))
 		return false;
@@ -587,12 +423,12 @@ static bool keep_target(struct nm *n, const Elf64_Rela *r)
 	return true;
 }
 
-static size_t section_named(const struct elf *e, const char *name)
+static size_t section_named(const struct om_elf *e, const char *name)
 {
 	size_t i;
 
 	for (i = 1; i < e->nsec; i++)
-		if (!strcmp(secname(e, i), name))
+		if (!strcmp(om_elf_secname(e, i), name))
 			return i;
 	return 0;
 }
@@ -614,7 +450,7 @@ static size_t *site_index(const struct nm *n, size_t s, const struct table *t, s
 		idx[i] = SIZE_MAX;
 	if (!n->rela[s])
 		return idx;
-	r = relas(&n->e, n->rela[s], &nr);
+	r = om_elf_relas(&n->e, n->rela[s], &nr);
 	for (i = 0; i < nr; i++)
 		if (r[i].r_offset % t->entsize == t->site && r[i].r_offset / t->entsize < *cnt &&
 		    ELF64_R_TYPE(r[i].r_info) != R_X86_64_NONE)
@@ -629,15 +465,15 @@ static bool entry_kept(const struct nm *n, size_t s, const size_t *idx, size_t c
 
 	if (k >= cnt || idx[k] == SIZE_MAX)
 		return false;
-	r = relas(&n->e, n->rela[s], &nr);
+	r = om_elf_relas(&n->e, n->rela[s], &nr);
 	symi = ELF64_R_SYM(r[idx[k]].r_info);
-	return symi < n->e.nsyms && n->keep[symsec(&n->e, symi)];
+	return symi < n->e.nsyms && n->keep[om_elf_symsec(&n->e, symi)];
 }
 
 /* Kept sections and the kept tables' entries pull in what they reference. */
 static int close_keep(struct nm *n)
 {
-	struct elf *e = &n->e;
+	struct om_elf *e = &n->e;
 	bool changed = true;
 	size_t i, j, nr, ti, cnt[ARRAY_SIZE(tables)] = { 0 }, sec[ARRAY_SIZE(tables)] = { 0 };
 	size_t *idx[ARRAY_SIZE(tables)] = { NULL };
@@ -655,14 +491,14 @@ static int close_keep(struct nm *n)
 		for (i = 1; i < e->nsec; i++) {
 			if (!n->keep[i] || !n->rela[i])
 				continue;
-			r = relas(e, n->rela[i], &nr);
+			r = om_elf_relas(e, n->rela[i], &nr);
 			for (j = 0; j < nr; j++)
 				changed |= keep_target(n, &r[j]);
 		}
 		for (ti = 0; ti < ARRAY_SIZE(tables); ti++) {
 			if (!idx[ti])
 				continue;
-			r = relas(e, n->rela[sec[ti]], &nr);
+			r = om_elf_relas(e, n->rela[sec[ti]], &nr);
 			for (j = 0; j < nr; j++)
 				if (entry_kept(n, sec[ti], idx[ti], cnt[ti],
 					       r[j].r_offset / tables[ti].entsize))
@@ -680,7 +516,7 @@ static int close_keep(struct nm *n)
  */
 static int filter_table(struct nm *n, const struct table *t)
 {
-	struct elf *e = &n->e;
+	struct om_elf *e = &n->e;
 	size_t s = section_named(e, t->name), p = 0, cnt, k, kept = 0, i, nr;
 	size_t *newidx, *site;
 	unsigned char *d, *pd = NULL;
@@ -723,7 +559,7 @@ static int filter_table(struct nm *n, const struct table *t)
 		kept++;
 	}
 	if (n->rela[s]) {
-		r = relas(e, n->rela[s], &nr);
+		r = om_elf_relas(e, n->rela[s], &nr);
 		for (i = 0; i < nr; i++) {
 			k = r[i].r_offset / t->entsize;
 			if (k < cnt && newidx[k] != SIZE_MAX) {
@@ -750,13 +586,13 @@ static int filter_table(struct nm *n, const struct table *t)
 /* Replacement bytes the kept alternatives copy into kept code. */
 static int note_replacements(struct nm *n)
 {
-	struct elf *e = &n->e;
+	struct om_elf *e = &n->e;
 	size_t s = section_named(e, ".altinstructions"), i, nr;
 	Elf64_Rela *r;
 
 	if (!s || !n->keep[s] || !n->rela[s])
 		return 0;
-	r = relas(e, n->rela[s], &nr);
+	r = om_elf_relas(e, n->rela[s], &nr);
 	n->repl = calloc(nr ? nr : 1, sizeof(*n->repl));
 	if (!n->repl)
 		return -ENOMEM;
@@ -766,7 +602,7 @@ static int note_replacements(struct nm *n)
 		if (ELF64_R_TYPE(r[i].r_info) == R_X86_64_NONE || r[i].r_offset % 12 != 4)
 			continue;
 		ent = e->buf + e->sh[s].sh_offset + r[i].r_offset - 4;
-		n->replsec = symsec(e, ELF64_R_SYM(r[i].r_info));
+		n->replsec = om_elf_symsec(e, ELF64_R_SYM(r[i].r_info));
 		n->repl[n->nrepl][0] = e->syms[ELF64_R_SYM(r[i].r_info)].st_value + r[i].r_addend;
 		n->repl[n->nrepl][1] = n->repl[n->nrepl][0] + ent[11];	/* replacementlen */
 		n->nrepl++;
@@ -813,34 +649,34 @@ static int add_string(struct nm *n, const char *s, uint32_t *off)
 static int label(struct nm *n, size_t site_sec, const Elf64_Rela *r, const char **name,
 		 int64_t *addend, uint32_t *flags)
 {
-	struct elf *e = &n->e;
-	size_t symi = ELF64_R_SYM(r->r_info), s = symsec(e, symi), k;
+	struct om_elf *e = &n->e;
+	size_t symi = ELF64_R_SYM(r->r_info), s = om_elf_symsec(e, symi), k;
 	uint32_t type = ELF64_R_TYPE(r->r_info);
 	int64_t off;
 
 	*addend = r->r_addend;
 	*flags = 0;
 	if (!s) {
-		*name = symname(e, symi);
+		*name = om_elf_symname(e, symi);
 		return 0;
 	}
 	*flags = OM_NEWREL_LOCAL;
 	k = symi;
 	if (ELF64_ST_TYPE(e->syms[symi].st_info) == STT_SECTION) {
 		/* a PC-relative reference's addend is the target minus the field's end */
-		off = r->r_addend + (pcrel(type) ? reloc_width(type) : 0);
+		off = r->r_addend + (om_elf_reloc_pcrel(type) ? om_elf_reloc_width(type) : 0);
 		k = sym_at(n, s, off);
 		if (!k) {
 			finding(n, site_sec, r->r_offset, "references a place with no symbol in",
-				secname(e, s));
+				om_elf_secname(e, s));
 			return -ENOTSUP;
 		}
 		*addend = r->r_addend - (int64_t)e->syms[k].st_value;
 	}
-	*name = symname(e, k);
+	*name = om_elf_symname(e, k);
 	if (!(*name)[0]) {
 		finding(n, site_sec, r->r_offset, "references a symbol with no name in",
-			secname(e, s));
+			om_elf_secname(e, s));
 		return -ENOTSUP;
 	}
 	if (ELF64_ST_BIND(e->syms[k].st_info) != STB_LOCAL)
@@ -850,9 +686,9 @@ static int label(struct nm *n, size_t site_sec, const Elf64_Rela *r, const char 
 
 static int add_record(struct nm *n, size_t s, Elf64_Rela *r)
 {
-	struct elf *e = &n->e;
+	struct om_elf *e = &n->e;
 	uint32_t type = ELF64_R_TYPE(r->r_info), flags;
-	int w = reloc_width(type), ret;
+	int w = om_elf_reloc_width(type), ret;
 	const char *name;
 	int64_t addend;
 	struct om_newrel *rec;
@@ -893,14 +729,14 @@ static int add_record(struct nm *n, size_t s, Elf64_Rela *r)
  */
 static bool loader_resolves(const struct nm *n, const Elf64_Rela *r)
 {
-	const struct elf *e = &n->e;
-	size_t symi = ELF64_R_SYM(r->r_info), s = symsec(e, symi);
+	const struct om_elf *e = &n->e;
+	size_t symi = ELF64_R_SYM(r->r_info), s = om_elf_symsec(e, symi);
 
 	if (s)
 		return n->keep[s];
 	if (e->syms[symi].st_shndx != SHN_UNDEF)
 		return true;	/* SHN_ABS */
-	return strset_has(&n->exported, symname(e, symi));
+	return strset_has(&n->exported, om_elf_symname(e, symi));
 }
 
 static bool is_table(const char *name)
@@ -915,7 +751,7 @@ static bool is_table(const char *name)
 
 static int relocate(struct nm *n)
 {
-	struct elf *e = &n->e;
+	struct om_elf *e = &n->e;
 	size_t s, i, nr;
 	Elf64_Rela *r;
 	int ret;
@@ -923,10 +759,10 @@ static int relocate(struct nm *n)
 	for (s = 1; s < e->nsec; s++) {
 		if (!n->rela[s])
 			continue;
-		r = relas(e, n->rela[s], &nr);
+		r = om_elf_relas(e, n->rela[s], &nr);
 		for (i = 0; i < nr; i++) {
 			uint32_t type = ELF64_R_TYPE(r[i].r_info);
-			int w = reloc_width(type);
+			int w = om_elf_reloc_width(type);
 
 			if (!n->keep[s]) {
 				/* hidden: the loader skips it anyway; nothing to resolve */
@@ -935,7 +771,7 @@ static int relocate(struct nm *n)
 			}
 			if (w < 0 || ELF64_R_SYM(r[i].r_info) >= e->nsyms) {
 				om_log(n->opts, OM_LOG_ERROR, "%s[%s]: relocation %zu: type %u not handled",
-				       e->name, secname(e, s), i, type);
+				       e->name, om_elf_secname(e, s), i, type);
 				return -EINVAL;
 			}
 			if (!w)
@@ -944,14 +780,14 @@ static int relocate(struct nm *n)
 				n->used[ELF64_R_SYM(r[i].r_info)] = true;
 				continue;
 			}
-			if (is_table(secname(e, s))) {
+			if (is_table(om_elf_secname(e, s))) {
 				finding(n, s, r[i].r_offset, "loader table entry needs",
-					symname(e, ELF64_R_SYM(r[i].r_info)));
+					om_elf_symname(e, ELF64_R_SYM(r[i].r_info)));
 				continue;
 			}
 			if (in_replacement(n, s, r[i].r_offset)) {
 				finding(n, s, r[i].r_offset, "alternative replacement needs",
-					symname(e, ELF64_R_SYM(r[i].r_info)));
+					om_elf_symname(e, ELF64_R_SYM(r[i].r_info)));
 				continue;
 			}
 			if (e->sh[s].sh_type == SHT_NOBITS || r[i].r_offset + w > e->sh[s].sh_size)
@@ -971,16 +807,14 @@ static int relocate(struct nm *n)
  */
 static void hide_and_weaken(struct nm *n)
 {
-	struct elf *e = &n->e;
+	struct om_elf *e = &n->e;
 	size_t i;
 
 	for (i = 1; i < e->nsec; i++) {
-		if (!strcmp(secname(e, i), ".modinfo"))
+		if (!strcmp(om_elf_secname(e, i), ".modinfo"))
 			e->sh[i].sh_size = 0;	/* the unit's built-in module info */
-		if ((e->sh[i].sh_flags & SHF_ALLOC) && !n->keep[i]) {
-			e->sh[i].sh_flags &= ~(uint64_t)SHF_ALLOC;
-			e->sh[i].sh_name++;
-		}
+		if (!n->keep[i])
+			om_elf_hide(e, i);
 	}
 	for (i = 1; i < e->nsyms; i++)
 		if (e->syms[i].st_shndx == SHN_UNDEF &&
@@ -1029,7 +863,7 @@ static const char *const new_names[NS_COUNT] = {
  */
 static int emit(struct nm *n)
 {
-	struct elf *e = &n->e;
+	struct om_elf *e = &n->e;
 	size_t nf = n->o->nchanged, nsec = e->nsec + NS_COUNT, i;
 	size_t off_sym, off_str, off_shstr, off_sh, off[NS_COUNT], tsize, strbase;
 	size_t shstr_len = e->sh[e->eh->e_shstrndx].sh_size;
@@ -1061,7 +895,7 @@ static int emit(struct nm *n)
 
 		if (!ss) {
 			om_log(n->opts, OM_LOG_ERROR, "%s[%s]: no symbol to address the section",
-			       e->name, secname(e, s));
+			       e->name, om_elf_secname(e, s));
 			ret = -EINVAL;
 			goto out;
 		}
@@ -1183,16 +1017,14 @@ out:
 
 static int read_pre_sections(struct nm *n)
 {
-	struct elf pre = { 0 };
+	struct om_elf pre;
 	size_t i;
-	int ret = elf_read(&pre, n->o->pre, n->opts);
+	int ret = om_elf_open(&pre, n->o->pre, n->opts);
 
-	if (!ret)
-		ret = elf_parse(&pre, n->opts);
 	for (i = 1; !ret && i < pre.nsec; i++)
 		if (pre.sh[i].sh_flags & SHF_ALLOC)
-			ret = strset_add(&n->pre_secs, secname(&pre, i));
-	free(pre.buf);
+			ret = strset_add(&n->pre_secs, om_elf_secname(&pre, i));
+	om_elf_free(&pre);
 	return ret;
 }
 
@@ -1203,9 +1035,7 @@ int om_newmod_rewrite(const struct om_newmod_opts *o, const struct om_options *o
 	int ret;
 
 	/* inputs */
-	ret = elf_read(&n.e, o->post, opts);
-	if (!ret)
-		ret = elf_parse(&n.e, opts);
+	ret = om_elf_open(&n.e, o->post, opts);
 	if (!ret)
 		ret = read_pre_sections(&n);
 	for (i = 0; !ret && i < o->nsymvers; i++)
@@ -1252,7 +1082,7 @@ int om_newmod_rewrite(const struct om_newmod_opts *o, const struct om_options *o
 out:
 	strset_free(&n.exported);
 	strset_free(&n.pre_secs);
-	free(n.e.buf);
+	om_elf_free(&n.e);
 	free(n.keep);
 	free(n.rela);
 	free(n.has_func);
