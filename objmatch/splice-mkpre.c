@@ -23,56 +23,13 @@
 
 #include "blobw.h"
 #include "munit.h"
+#include "modsrc.h"
 #include "objmatch.h"
 #include "premod.h"
 
 static void log_stderr(void *ctx, enum om_log_level level, const char *msg)
 {
 	fprintf(stderr, "splice-mkpre: %s\n", msg);
-}
-
-static bool id_ok(const char *s, size_t max)
-{
-	size_t n;
-
-	for (n = 0; s[n]; n++)
-		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '_'))
-			return false;
-	return n > 0 && n <= max;
-}
-
-static int write_file(const char *dir, const char *name, const void *buf, size_t len)
-{
-	char path[PATH_MAX + 64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
-		fprintf(stderr, "splice-mkpre: %s: %s\n", path, strerror(errno));
-		return -EIO;
-	}
-	return 0;
-}
-
-/* mkdir -p */
-static int mkdir_p(const char *dir)
-{
-	char p[PATH_MAX], *s;
-
-	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
-		return -ENAMETOOLONG;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(p, 0755) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static void usage(FILE *f)
@@ -133,17 +90,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (!id_ok(id, 32) || (target && !id_ok(target, 55))) {
+	if (!om_modsrc_name_ok(id, 32) || (target && !om_modsrc_name_ok(target, 55))) {
 		fprintf(stderr, "splice-mkpre: id and target: [a-z0-9_] only\n");
 		return 1;
 	}
 	if (!name[0])
 		snprintf(name, sizeof(name), "splice_%s_pre", id);
-	if (!id_ok(name, 55)) {
+	if (!om_modsrc_name_ok(name, 55)) {
 		fprintf(stderr, "splice-mkpre: module name %s: [a-z0-9_], at most 55\n", name);
 		return 1;
 	}
-	if ((c = mkdir_p(dir))) {
+	if ((c = om_modsrc_mkdir(dir))) {
 		fprintf(stderr, "splice-mkpre: %s: %s\n", dir, strerror(-c));
 		return 1;
 	}
@@ -155,7 +112,7 @@ int main(int argc, char **argv)
 	if (om_object_open(argv[optind], &opts, &obj) ||
 	    om_munit_build(obj, funcs, nfuncs, &opts, &mb) ||
 	    om_blob_write(om_munit_get(mb), &blob, &bloblen) ||
-	    write_file(absdir, "blob.bin", blob, bloblen))
+	    om_modsrc_write("splice-mkpre", absdir, "blob.bin", blob, bloblen))
 		goto out;
 	snprintf(path, sizeof(path), "%s/unit.o_shipped", absdir);
 	if (om_premod_rewrite(argv[optind], path, &opts))
@@ -165,7 +122,7 @@ int main(int argc, char **argv)
 	 * modpost reads every object's .cmd file (for the module's srcversion);
 	 * the shipped object has no source to list.
 	 */
-	if (write_file(absdir, ".unit.o.cmd", "savedcmd_unit.o := cp unit.o_shipped unit.o\n", 44))
+	if (om_modsrc_write_cmd("splice-mkpre", absdir))
 		goto out;
 	unit = basename(argv[optind]);
 	if (asprintf(&text,
@@ -174,7 +131,7 @@ int main(int argc, char **argv)
 		     "%s-y := stub.o unit.o\n"
 		     "ccflags-y := -I$(SPLICE_CORE_SRC)\n",
 		     id, name, name) < 0 ||
-	    write_file(absdir, "Kbuild", text, strlen(text)))
+	    om_modsrc_write("splice-mkpre", absdir, "Kbuild", text, strlen(text)))
 		goto out;
 	free(text);
 	if (asprintf(&text,
@@ -211,7 +168,7 @@ int main(int argc, char **argv)
 		     "MODULE_DESCRIPTION(\"splice: pre code of update %s (never runs)\");\n",
 		     unit, id, absdir, id, target ? "\"" : "", target ? target : "NULL",
 		     target ? "\"" : "", unit, id) < 0 ||
-	    write_file(absdir, "stub.c", text, strlen(text)))
+	    om_modsrc_write("splice-mkpre", absdir, "stub.c", text, strlen(text)))
 		goto out;
 	status = 0;
 out:
