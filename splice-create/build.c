@@ -138,11 +138,20 @@ int sc_run(const struct sc_opts *opts, const char *dir, char *const argv[])
 int sc_run_capture(const struct sc_opts *opts, const char *dir,
 		   char *const argv[], char **out)
 {
-	int fds[2], status, err = 0;
+	int code;
+
+	return sc_run_status(opts, dir, argv, out, &code);
+}
+
+int sc_run_status(const struct sc_opts *opts, const char *dir,
+		  char *const argv[], char **out, int *exit_status)
+{
+	int fds[2], status = 0, err = 0;
 	size_t len = 0, cap = 4096;
 	char *buf;
 	pid_t pid;
 
+	*exit_status = -1;
 	*out = NULL;
 	if (sc_interrupted)
 		return -EINTR;
@@ -195,6 +204,7 @@ int sc_run_capture(const struct sc_opts *opts, const char *dir,
 		if (!err)
 			err = rerr;
 	}
+	*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (!err && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		err = -ECHILD;
 	*out = buf;

@@ -175,6 +175,12 @@ void sc_farm_free(struct sc_farm *farm);
  */
 extern volatile int sc_interrupted;
 
+/*
+ * Like sc_run_capture, and *@exit_status is the command's exit status (or
+ * 128 + signal) whenever it ran; no message on a non-zero status.
+ */
+int sc_run_status(const struct sc_opts *opts, const char *dir,
+		  char *const argv[], char **out, int *exit_status);
 /* Run argv (NULL-terminated) in @dir; -ECHILD if it fails (message said). */
 int sc_run(const struct sc_opts *opts, const char *dir, char *const argv[]);
 /* Like sc_run, but capture stdout+stderr into *@out (NUL-terminated). */
@@ -200,7 +206,15 @@ void sc_sha256_buf(const void *buf, size_t len, char hex[SC_SHA256_HEX]);
 
 struct sc_manifest_unit {
 	char *name;			/* "fs/proc/meminfo.o" */
+	char *target;			/* module the unit is built into; NULL: vmlinux */
 	struct sc_strv changed, added, removed;	/* function names */
+};
+
+/* A kernel module of the package (modules/<name>.ko), in load order. */
+struct sc_manifest_module {
+	char *name;			/* "splice_ab12_pre" */
+	char *role;			/* "pre" (run-pre matching) or "new" (new code) */
+	char *unit;			/* the unit it was made from */
 };
 
 struct sc_manifest_file {
@@ -215,6 +229,8 @@ struct sc_manifest {
 	char patch_sha256[SC_SHA256_HEX];
 	struct sc_manifest_unit *units;
 	size_t nunits;
+	struct sc_manifest_module *modules;
+	size_t nmodules;
 	struct sc_manifest_file *files;
 	size_t nfiles;
 };
@@ -223,6 +239,8 @@ struct sc_manifest_unit *sc_manifest_add_unit(struct sc_manifest *m,
 					      const char *name);
 int sc_manifest_add_file(struct sc_manifest *m, const char *path,
 			 const char sha256[SC_SHA256_HEX]);
+int sc_manifest_add_module(struct sc_manifest *m, const char *name,
+			   const char *role, const char *unit);
 /* Text form (docs/package-format.md); *@out is malloc'ed. */
 int sc_manifest_format(const struct sc_manifest *m, char **out);
 /* Parse the text form; errors name the line. */
@@ -233,6 +251,19 @@ void sc_manifest_free(struct sc_manifest *m);
 bool sc_id_valid(const char *id);
 #define SC_ID_MAX 32
 
+/* ----------------------------------------------------------- modules.c */
+
+struct sc_opts;
+/*
+ * Make and build the update's kernel modules (pre code and new code) of the
+ * unit whose functions changed, into @staging/modules/, and list them in
+ * @m (module and file lines; the unit's target).  Several units with
+ * changed functions, or new code splice-mknew can't make, are reasons.
+ */
+int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
+		     const char *farm, const char *workdir, const char *staging,
+		     struct sc_reasons *reasons);
+
 /* ------------------------------------------------------------ options */
 
 struct sc_opts {
@@ -242,6 +273,8 @@ struct sc_opts {
 	const char *id;
 	const char *patch;
 	const char *splice_vm;		/* the harness script (kbuild-args) */
+	const char *kernel_build;	/* --kernel-build: target headers, or NULL */
+	const char *core_dir;		/* --core: splice.h + Module.symvers, or NULL */
 	unsigned int jobs;
 	bool keep;
 	struct sc_strv kbuild_args;	/* KERNELRELEASE=..., KCFLAGS=... */

@@ -67,6 +67,10 @@ static void usage(FILE *f)
 	      "  -j, --jobs N       parallel compile jobs (default: number of CPUs)\n"
 	      "  -v, --verbose      show the commands run and every decision\n"
 	      "  -q, --quiet        no progress lines\n"
+	      "      --kernel-build DIR  the target kernel's build directory (default:\n"
+	      "                     /usr/src/linux-headers-RELEASE of the tree's release)\n"
+	      "      --core DIR     splice-core's splice.h and Module.symvers (default: the\n"
+	      "                     build tree's splice-core/, or the installed copy)\n"
 	      "      --keep         keep the scratch tree and staging directory\n"
 	      "  -h, --help         this help\n"
 	      "  -V, --version      print the version\n"
@@ -676,7 +680,8 @@ static int write_package(struct ctx *c)
 	}
 	{
 		char *argv[] = { "tar", "-czf", tmp, "-C", c->staging, "--owner=0", "--group=0",
-				 "manifest", "patch", "pre", "post", NULL };
+				 "manifest", "patch", "pre", "post",
+				 c->manifest.nmodules ? "modules" : NULL, NULL };
 
 		err = sc_run(&c->opts, NULL, argv);
 	}
@@ -817,7 +822,7 @@ static void install_handlers(void)
 
 /* ------------------------------------------------------------ main */
 
-enum { OPT_ID = 256, OPT_KEEP };
+enum { OPT_ID = 256, OPT_KEEP, OPT_KERNEL_BUILD, OPT_CORE };
 
 static int parse_args(struct ctx *c, int argc, char **argv)
 {
@@ -830,6 +835,8 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "kernel-build", required_argument, NULL, OPT_KERNEL_BUILD },
+		{ "core", required_argument, NULL, OPT_CORE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -865,6 +872,8 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 		case 'v': verbosity = SC_VERBOSE; break;
 		case 'q': verbosity = SC_QUIET; break;
 		case OPT_KEEP: c->opts.keep = true; break;
+		case OPT_KERNEL_BUILD: c->opts.kernel_build = optarg; break;
+		case OPT_CORE: c->opts.core_dir = optarg; break;
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("splice-create (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return 1;
 		default: usage(stderr); return -EINVAL;
@@ -922,6 +931,10 @@ static int run(struct ctx *c, char **srcdir_buf)
 	if (!err)
 		err = diff_units(c);
 	if (err || c->reasons.n || !c->ncode_changes)
+		return err;
+	err = sc_build_modules(&c->opts, &c->manifest, c->farm.path, c->workdir, c->staging,
+			       &c->reasons);
+	if (err || c->reasons.n)
 		return err;
 	return write_package(c);
 }

@@ -76,6 +76,25 @@ int sc_manifest_add_file(struct sc_manifest *m, const char *path,
 	return 0;
 }
 
+int sc_manifest_add_module(struct sc_manifest *m, const char *name,
+			   const char *role, const char *unit)
+{
+	struct sc_manifest_module *mod;
+
+	mod = realloc(m->modules, (m->nmodules + 1) * sizeof(*mod));
+	if (!mod)
+		return -ENOMEM;
+	m->modules = mod;
+	mod = &m->modules[m->nmodules];
+	mod->name = strdup(name);
+	mod->role = strdup(role);
+	mod->unit = strdup(unit);
+	m->nmodules++;
+	if (!mod->name || !mod->role || !mod->unit)
+		return -ENOMEM;
+	return 0;
+}
+
 static bool word_ok(const char *s)
 {
 	return s && *s && !strpbrk(s, " \t\n\r");
@@ -88,20 +107,23 @@ struct sbuf {
 	int err;
 };
 
-/* "key value [value2]\n"; every value must be one word. */
-static void put(struct sbuf *b, const char *key, const char *value, const char *value2)
+/* "key value [value2 [value3]]\n"; every value must be one word. */
+static void put3(struct sbuf *b, const char *key, const char *value, const char *value2,
+		 const char *value3)
 {
 	size_t need;
 
 	if (b->err)
 		return;
-	if (!word_ok(value) || (value2 && !word_ok(value2))) {
+	if (!word_ok(value) || (value2 && !word_ok(value2)) || (value3 && !word_ok(value3))) {
 		sc_err("manifest: %s value \"%s\" is empty or has white space",
-		       key, !word_ok(value) ? (value ? value : "") : value2);
+		       key, !word_ok(value) ? (value ? value : "") :
+		       value2 && !word_ok(value2) ? value2 : value3);
 		b->err = -EINVAL;
 		return;
 	}
-	need = strlen(key) + strlen(value) + (value2 ? strlen(value2) + 1 : 0) + 3;
+	need = strlen(key) + strlen(value) + (value2 ? strlen(value2) + 1 : 0) +
+	       (value3 ? strlen(value3) + 1 : 0) + 3;
 	if (b->len + need > b->cap) {
 		size_t cap = (b->cap + need) * 2;
 		char *s = realloc(b->s, cap);
@@ -113,8 +135,14 @@ static void put(struct sbuf *b, const char *key, const char *value, const char *
 		b->s = s;
 		b->cap = cap;
 	}
-	b->len += (size_t)sprintf(b->s + b->len, "%s %s%s%s\n", key, value,
-				  value2 ? " " : "", value2 ? value2 : "");
+	b->len += (size_t)sprintf(b->s + b->len, "%s %s%s%s%s%s\n", key, value,
+				  value2 ? " " : "", value2 ? value2 : "",
+				  value2 && value3 ? " " : "", value2 && value3 ? value3 : "");
+}
+
+static void put(struct sbuf *b, const char *key, const char *value, const char *value2)
+{
+	put3(b, key, value, value2, NULL);
 }
 
 int sc_manifest_format(const struct sc_manifest *m, char **out)
@@ -133,6 +161,8 @@ int sc_manifest_format(const struct sc_manifest *m, char **out)
 		const struct sc_manifest_unit *u = &m->units[i];
 
 		put(&b, "unit", u->name, NULL);
+		if (u->target)
+			put(&b, "target", u->target, NULL);
 		for (j = 0; j < u->changed.n; j++)
 			put(&b, "changed", u->changed.v[j], NULL);
 		for (j = 0; j < u->added.n; j++)
@@ -140,6 +170,8 @@ int sc_manifest_format(const struct sc_manifest *m, char **out)
 		for (j = 0; j < u->removed.n; j++)
 			put(&b, "removed", u->removed.v[j], NULL);
 	}
+	for (i = 0; i < m->nmodules; i++)
+		put3(&b, "module", m->modules[i].name, m->modules[i].role, m->modules[i].unit);
 	for (i = 0; i < m->nfiles; i++)
 		put(&b, "file", m->files[i].path, m->files[i].sha256);
 	if (b.err) {
@@ -190,7 +222,7 @@ static int parse_line(struct sc_manifest *m, unsigned int lineno, char *line,
 		*extra++ = '\0';
 	if (!*value)
 		return parse_fail(lineno, "empty value for", key);
-	if (extra && strcmp(key, "file"))
+	if (extra && strcmp(key, "file") && strcmp(key, "module"))
 		return parse_fail(lineno, "more than one value for", key);
 	if (!strcmp(key, "format")) {
 		if (strcmp(value, "1"))
@@ -222,6 +254,24 @@ static int parse_line(struct sc_manifest *m, unsigned int lineno, char *line,
 			return parse_fail(lineno, "function before any \"unit\" line", value);
 		return sc_strv_add(key[0] == 'c' ? &u->changed : key[0] == 'n' ? &u->added :
 				   &u->removed, value);
+	}
+	if (!strcmp(key, "target")) {
+		if (!u)
+			return parse_fail(lineno, "target before any \"unit\" line", value);
+		if (strlen(value) > 55 || strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+		    strlen(value))
+			return parse_fail(lineno, "invalid module name", value);
+		return set_once(&u->target, value, lineno, key);
+	}
+	if (!strcmp(key, "module")) {
+		char *unit = extra ? strchr(extra, ' ') : NULL;
+
+		if (unit)
+			*unit++ = '\0';
+		if (!unit || !*unit || strchr(unit, ' ') ||
+		    (strcmp(extra, "pre") && strcmp(extra, "new")))
+			return parse_fail(lineno, "expected \"module NAME pre|new UNIT\"", value);
+		return sc_manifest_add_module(m, value, extra, unit);
 	}
 	if (!strcmp(key, "file")) {
 		if (!extra || strchr(extra, ' ') || !is_sha256(extra))
@@ -268,12 +318,19 @@ void sc_manifest_free(struct sc_manifest *m)
 
 	for (i = 0; i < m->nunits; i++) {
 		free(m->units[i].name);
+		free(m->units[i].target);
 		sc_strv_free(&m->units[i].changed);
 		sc_strv_free(&m->units[i].added);
 		sc_strv_free(&m->units[i].removed);
 	}
+	for (i = 0; i < m->nmodules; i++) {
+		free(m->modules[i].name);
+		free(m->modules[i].role);
+		free(m->modules[i].unit);
+	}
 	for (i = 0; i < m->nfiles; i++)
 		free(m->files[i].path);
+	free(m->modules);
 	free(m->units);
 	free(m->files);
 	free(m->id);

@@ -66,6 +66,21 @@ if [ -f "$pkg" ]; then
 		sum=$(sha256sum "$work/pkg/$f" | cut -d' ' -f1)
 		grep -qx "file $f $sum" "$work/pkg/manifest" || bad "manifest: sha256 of $f"
 	done
+	# the update's kernel modules: pre code and new code, built for the release
+	release=$(sed -n 's/^kernel-release //p' "$work/pkg/manifest")
+	[ "$(grep '^module ' "$work/pkg/manifest")" = "module splice_meminfo_fix_pre pre fs/proc/meminfo.o
+module splice_meminfo_fix_new new fs/proc/meminfo.o" ] || bad "manifest: module lines"
+	for mod in splice_meminfo_fix_pre splice_meminfo_fix_new; do
+		ko=$work/pkg/modules/$mod.ko
+		[ -f "$ko" ] || { bad "package: no modules/$mod.ko"; continue; }
+		sum=$(sha256sum "$ko" | cut -d' ' -f1)
+		grep -qx "file modules/$mod.ko $sum" "$work/pkg/manifest" || bad "manifest: sha256 of $mod.ko"
+		[ "$(/sbin/modinfo -F name "$ko")" = "$mod" ] || bad "$mod.ko: module name"
+		[ "$(/sbin/modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$release" ] ||
+			bad "$mod.ko: vermagic is not $release"
+		/sbin/modinfo -F depends "$ko" | grep -Eq 'splice[-_]core' || bad "$mod.ko: does not depend on splice_core"
+	done
+	grep -q 'building modules' "$work/meminfo-string.out" || bad "no 'building modules' progress line"
 	cmp -s "$work/pkg/patch" "$patches/meminfo-string.patch" || bad "package: patch differs"
 	grep -q 'changed: meminfo_proc_show' "$work/meminfo-string.out" || bad "no 'changed:' line"
 else

@@ -59,6 +59,11 @@ START_TEST(parse_errors)
 		"format 1\nid a\nkernel-release r\nsplice-version v\n",	/* no patch sum */
 		"format 1\nfile pre/x.o nothex\n",
 		"format 1\nid a b\n",
+		"format 1\ntarget ext4\n",		/* target before unit */
+		"format 1\nunit a.o\ntarget Bad-Name\n",	/* not a module name */
+		"format 1\nmodule m pre\n",		/* no unit */
+		"format 1\nmodule m run a.o\n",		/* unknown role */
+		"format 1\nmodule m pre a.o x\n",	/* one value too many */
 	};
 	size_t i;
 
@@ -68,6 +73,44 @@ START_TEST(parse_errors)
 		ck_assert_msg(sc_manifest_parse(bad[i], strlen(bad[i]), &m) == -EINVAL,
 			      "case %zu parsed", i);
 	}
+}
+END_TEST
+
+START_TEST(modules)
+{
+	struct sc_manifest m = { 0 }, back;
+	struct sc_manifest_unit *u;
+	char sum[SC_SHA256_HEX], *text, *again;
+
+	m.id = strdup("ab12");
+	m.kernel_release = strdup("6.1.0-57-amd64");
+	m.splice_version = strdup("0.1.0");
+	sc_sha256_buf("patch", 5, m.patch_sha256);
+	u = sc_manifest_add_unit(&m, "fs/ext4/inode.o");
+	ck_assert_ptr_nonnull(u);
+	u->target = strdup("ext4");
+	ck_assert_int_eq(sc_strv_add(&u->changed, "ext4_foo"), 0);
+	ck_assert_int_eq(sc_manifest_add_module(&m, "splice_ab12_pre", "pre", "fs/ext4/inode.o"), 0);
+	ck_assert_int_eq(sc_manifest_add_module(&m, "splice_ab12_new", "new", "fs/ext4/inode.o"), 0);
+	sc_sha256_buf("ko", 2, sum);
+	ck_assert_int_eq(sc_manifest_add_file(&m, "modules/splice_ab12_pre.ko", sum), 0);
+
+	ck_assert_int_eq(sc_manifest_format(&m, &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "unit fs/ext4/inode.o\ntarget ext4\nchanged ext4_foo\n"));
+	ck_assert_ptr_nonnull(strstr(text, "module splice_ab12_pre pre fs/ext4/inode.o\n"
+				     "module splice_ab12_new new fs/ext4/inode.o\nfile "));
+	ck_assert_int_eq(sc_manifest_parse(text, strlen(text), &back), 0);
+	ck_assert_str_eq(back.units[0].target, "ext4");
+	ck_assert_uint_eq(back.nmodules, 2);
+	ck_assert_str_eq(back.modules[1].name, "splice_ab12_new");
+	ck_assert_str_eq(back.modules[1].role, "new");
+	ck_assert_str_eq(back.modules[1].unit, "fs/ext4/inode.o");
+	ck_assert_int_eq(sc_manifest_format(&back, &again), 0);
+	ck_assert_str_eq(text, again);
+	free(text);
+	free(again);
+	sc_manifest_free(&back);
+	sc_manifest_free(&m);
 }
 END_TEST
 
@@ -121,6 +164,7 @@ static Suite *create_manifest_suite(void)
 
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, parse_errors);
+	tcase_add_test(tc, modules);
 	tcase_add_test(tc, refuses_spaces);
 	tcase_add_test(tc, ids);
 	tcase_add_test(tc, sha256_vectors);

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The update's kernel modules (docs/package-format.md, "Modules"): for the
+ * unit whose functions changed, the pre module (splice-mkpre: the changed
+ * functions' pre code, for run-pre matching) and the new-code module
+ * (splice-mknew: the changed and new functions of the post object), each
+ * built with kbuild against the target kernel's headers and splice-core's
+ * Module.symvers, copied to STAGING/modules/<name>.ko.
+ *
+ * Where things are found (docs/tools.md):
+ *   splice-mkpre, splice-mknew: next to splice-create's own binary
+ *     (../objmatch/ in the build tree, or the same directory once
+ *     installed), else SPLICE_BINDIR, else $PATH;
+ *   the kernel build directory: --kernel-build, $SPLICE_KERNEL_BUILD, else
+ *     /usr/src/linux-headers-<release>, else /lib/modules/<release>/build;
+ *   splice-core (splice.h and its Module.symvers): --core, $SPLICE_CORE_DIR,
+ *     else ../splice-core next to the binary (the build tree), else
+ *     SPLICE_PKGLIBDIR/core (installed by `make install`).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "create.h"
+
+#ifndef SPLICE_BINDIR
+#define SPLICE_BINDIR "/usr/local/bin"
+#endif
+#ifndef SPLICE_PKGLIBDIR
+#define SPLICE_PKGLIBDIR "/usr/local/lib/splice"
+#endif
+
+static char *exe_dir(void)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	return strdup(exe);
+}
+
+static bool has_file(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return !access(path, R_OK);
+}
+
+static char *find_tool(const char *name)
+{
+	char *dir = exe_dir(), *path = NULL;
+
+	if (dir) {
+		if (asprintf(&path, "%s/../objmatch/%s", dir, name) > 0 && !access(path, X_OK))
+			goto out;
+		free(path);
+		if (asprintf(&path, "%s/%s", dir, name) > 0 && !access(path, X_OK))
+			goto out;
+		free(path);
+	}
+	if (asprintf(&path, "%s/%s", SPLICE_BINDIR, name) > 0 && !access(path, X_OK))
+		goto out;
+	free(path);
+	path = strdup(name);
+out:
+	free(dir);
+	return path;
+}
+
+static char *find_core(const struct sc_opts *opts)
+{
+	const char *env = getenv("SPLICE_CORE_DIR");
+	char *dir, *path = NULL;
+
+	if (opts->core_dir)
+		return realpath(opts->core_dir, NULL);
+	if (env && *env)
+		return realpath(env, NULL);
+	dir = exe_dir();
+	if (dir && asprintf(&path, "%s/../splice-core", dir) > 0 &&
+	    has_file(path, "splice.h") && has_file(path, "Module.symvers")) {
+		char *abs = realpath(path, NULL);
+
+		free(path);
+		free(dir);
+		return abs;
+	}
+	free(path);
+	free(dir);
+	return strdup(SPLICE_PKGLIBDIR "/core");
+}
+
+static char *find_kernel_build(const struct sc_opts *opts, const char *release)
+{
+	const char *env = getenv("SPLICE_KERNEL_BUILD");
+	char *path = NULL;
+
+	if (opts->kernel_build)
+		return realpath(opts->kernel_build, NULL);
+	if (env && *env)
+		return realpath(env, NULL);
+	if (asprintf(&path, "/usr/src/linux-headers-%s", release) > 0 &&
+	    has_file(path, "Makefile"))
+		return path;
+	free(path);
+	if (asprintf(&path, "/lib/modules/%s/build", release) > 0 && has_file(path, "Makefile")) {
+		char *abs = realpath(path, NULL);
+
+		free(path);
+		return abs;
+	}
+	free(path);
+	return NULL;
+}
+
+/* UTS_RELEASE of a kernel build directory, or NULL. */
+static char *build_release(const char *kb)
+{
+	char path[PATH_MAX], line[512], *rel = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/include/generated/utsrelease.h", kb);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	while (!rel && fgets(line, sizeof(line), f)) {
+		char *q;
+
+		if (strncmp(line, "#define UTS_RELEASE \"", 21))
+			continue;
+		q = strchr(line + 21, '"');
+		if (q)
+			rel = strndup(line + 21, (size_t)(q - line - 21));
+	}
+	fclose(f);
+	return rel;
+}
+
+/*
+ * The module a unit is built into, from its kbuild command file in the
+ * build copy (-DMODULE ... -D__KBUILD_MODNAME=kmod_NAME): NULL for vmlinux.
+ */
+static int unit_target(const char *farm, const char *unit, char **target)
+{
+	char *path, *buf = NULL, *p, *slash;
+	size_t cap = 0;
+	FILE *f;
+	int err = 0;
+
+	*target = NULL;
+	slash = strrchr(unit, '/');
+	if (asprintf(&path, "%s/%.*s%s.%s.cmd", farm, slash ? (int)(slash - unit + 1) : 0, unit,
+		     slash ? "" : "", slash ? slash + 1 : unit) < 0)
+		return -ENOMEM;
+	f = fopen(path, "r");
+	if (!f) {
+		/* no command file: kbuild did not say, assume vmlinux */
+		free(path);
+		return 0;
+	}
+	if (getdelim(&buf, &cap, '\0', f) > 0 && strstr(buf, " -DMODULE ") &&
+	    (p = strstr(buf, "-D__KBUILD_MODNAME=kmod_"))) {
+		p += strlen("-D__KBUILD_MODNAME=kmod_");
+		*target = strndup(p, strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_"));
+		if (!*target)
+			err = -ENOMEM;
+	}
+	free(buf);
+	fclose(f);
+	free(path);
+	return err;
+}
+
+/* argv helper */
+struct argv {
+	char **v;
+	size_t n;
+	int err;
+};
+
+static void arg(struct argv *a, const char *s)
+{
+	char **v;
+
+	if (a->err)
+		return;
+	v = realloc(a->v, (a->n + 2) * sizeof(*v));
+	if (!v || !(v[a->n] = strdup(s))) {
+		a->err = -ENOMEM;
+		if (v)
+			a->v = v;
+		return;
+	}
+	a->v = v;
+	a->v[++a->n] = NULL;
+}
+
+static void argv_free(struct argv *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Run a generator; exit 2 of splice-mknew is a reason, not a failure. */
+static int run_tool(const struct sc_opts *opts, struct argv *a, struct sc_reasons *reasons,
+		    const char *unit)
+{
+	char *out = NULL, *line, *save = NULL;
+	int code, err;
+
+	if (a->err)
+		return a->err;
+	err = sc_run_status(opts, NULL, a->v, &out, &code);
+	if (err == -ECHILD && code == 2) {
+		err = 0;
+		for (line = strtok_r(out, "\n", &save); !err && line;
+		     line = strtok_r(NULL, "\n", &save))
+			err = sc_reason_add(reasons, "%s: %s", unit, line);
+		if (!err && !reasons->n)
+			err = sc_reason_add(reasons, "%s: the new code can't be made", unit);
+	} else if (err == -ECHILD) {
+		fputs(out ? out : "", stderr);
+		sc_err("%s failed (exit status %d)", a->v[0], code);
+	} else if (!err && out && *out) {
+		sc_verbose(&opts->log, "%s", out);
+	}
+	free(out);
+	return err;
+}
+
+static int kbuild(const struct sc_opts *opts, const char *kb, const char *core,
+		  const char *dir)
+{
+	struct argv a = { 0 };
+	char *out = NULL, *s;
+	int code, err;
+
+	/* make's jobserver and flags of a calling make must not reach kbuild */
+	arg(&a, "env");
+	arg(&a, "-u");
+	arg(&a, "MAKEFLAGS");
+	arg(&a, "-u");
+	arg(&a, "MFLAGS");
+	arg(&a, "-u");
+	arg(&a, "MAKELEVEL");
+	arg(&a, "make");
+	arg(&a, "-C");
+	arg(&a, kb);
+	if (asprintf(&s, "M=%s", dir) > 0) {
+		arg(&a, s);
+		free(s);
+	}
+	if (asprintf(&s, "SPLICE_CORE_SRC=%s", core) > 0) {
+		arg(&a, s);
+		free(s);
+	}
+	if (asprintf(&s, "KBUILD_EXTRA_SYMBOLS=%s/Module.symvers", core) > 0) {
+		arg(&a, s);
+		free(s);
+	}
+	arg(&a, "modules");
+	if (a.err) {
+		argv_free(&a);
+		return a.err;
+	}
+	err = sc_run_status(opts, NULL, a.v, &out, &code);
+	if (err == -ECHILD) {
+		fputs(out ? out : "", stderr);
+		sc_err("building the module in %s failed (kbuild exit status %d)", dir, code);
+	} else if (!err && out) {
+		sc_verbose(&opts->log, "%s", out);
+	}
+	free(out);
+	argv_free(&a);
+	return err;
+}
+
+static int copy_ko(const struct sc_opts *opts, const char *dir, const char *name,
+		   const char *staging, struct sc_manifest *m)
+{
+	char *from = NULL, *to = NULL, *rel = NULL, sum[SC_SHA256_HEX];
+	int err = -ENOMEM;
+
+	if (asprintf(&from, "%s/%s.ko", dir, name) < 0 ||
+	    asprintf(&rel, "modules/%s.ko", name) < 0 ||
+	    asprintf(&to, "%s/%s", staging, rel) < 0)
+		goto out;
+	{
+		char *argv[] = { "cp", from, to, NULL };
+
+		err = sc_run(opts, NULL, argv);
+	}
+	if (!err) {
+		err = sc_sha256_file(to, sum);
+		if (err)
+			sc_err("%s: %s", to, strerror(-err));
+	}
+	if (!err)
+		err = sc_manifest_add_file(m, rel, sum);
+out:
+	free(from);
+	free(to);
+	free(rel);
+	return err;
+}
+
+int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
+		     const char *farm, const char *workdir, const char *staging,
+		     struct sc_reasons *reasons)
+{
+	struct sc_manifest_unit *u = NULL;
+	char *mkpre = NULL, *mknew = NULL, *core = NULL, *kb = NULL, *rel = NULL;
+	char *pre_o = NULL, *post_o = NULL, *symvers = NULL, *moddir = NULL;
+	char *pre_dir = NULL, *new_dir = NULL, pre_name[64], new_name[64];
+	struct argv a = { 0 };
+	size_t i, j, nchanged = 0;
+	int err = -ENOMEM;
+
+	for (i = 0; i < m->nunits; i++) {
+		if (!m->units[i].changed.n)
+			continue;
+		nchanged++;
+		u = &m->units[i];
+	}
+	if (nchanged > 1) {
+		for (i = 0; i < m->nunits; i++)
+			if (m->units[i].changed.n &&
+			    sc_reason_add(reasons, "%s: functions changed in %zu units; an update "
+					  "replaces functions of one unit for now", m->units[i].name,
+					  nchanged))
+				return -ENOMEM;
+		return 0;
+	}
+	if (!u)
+		return 0;	/* only new or removed functions: nothing to replace */
+
+	sc_progress(&opts->log, "building modules");
+	mkpre = find_tool("splice-mkpre");
+	mknew = find_tool("splice-mknew");
+	core = find_core(opts);
+	kb = find_kernel_build(opts, m->kernel_release);
+	if (!mkpre || !mknew)
+		goto out;
+	err = -ENOENT;
+	if (!kb) {
+		sc_err("no kernel build directory for %s: install linux-headers-%s or give "
+		       "--kernel-build DIR", m->kernel_release, m->kernel_release);
+		goto out;
+	}
+	rel = build_release(kb);
+	if (!rel || strcmp(rel, m->kernel_release)) {
+		sc_err("%s is the build directory of %s, not %s (the tree's release)", kb,
+		       rel ? rel : "an unknown release", m->kernel_release);
+		goto out;
+	}
+	if (!core || !has_file(core, "splice.h") || !has_file(core, "Module.symvers")) {
+		sc_err("splice-core's splice.h and Module.symvers not found in %s: build "
+		       "splice-core (make), install splice (make install), or give --core DIR",
+		       core ? core : "(none)");
+		goto out;
+	}
+	sc_verbose(&opts->log, "kernel build %s, splice-core %s, %s, %s", kb, core, mkpre, mknew);
+	err = unit_target(farm, u->name, &u->target);
+	if (err)
+		goto out;
+	if (u->target)
+		sc_progress(&opts->log, "%s is built into module %s: the update targets it",
+			    u->name, u->target);
+
+	err = -ENOMEM;
+	snprintf(pre_name, sizeof(pre_name), "splice_%s_pre", m->id);
+	snprintf(new_name, sizeof(new_name), "splice_%s_new", m->id);
+	if (asprintf(&pre_o, "%s/pre/%s", staging, u->name) < 0 ||
+	    asprintf(&post_o, "%s/post/%s", staging, u->name) < 0 ||
+	    asprintf(&symvers, "%s/Module.symvers", kb) < 0 ||
+	    asprintf(&moddir, "%s/modules", staging) < 0 ||
+	    asprintf(&pre_dir, "%s/mod-pre", workdir) < 0 ||
+	    asprintf(&new_dir, "%s/mod-new", workdir) < 0)
+		goto out;
+
+	/* the pre module: the changed functions' pre code */
+	arg(&a, mkpre);
+	arg(&a, "--id");
+	arg(&a, m->id);
+	arg(&a, "--name");
+	arg(&a, pre_name);
+	if (u->target) {
+		arg(&a, "--target");
+		arg(&a, u->target);
+	}
+	for (j = 0; j < u->changed.n; j++) {
+		arg(&a, "-f");
+		arg(&a, u->changed.v[j]);
+	}
+	arg(&a, "-o");
+	arg(&a, pre_dir);
+	arg(&a, pre_o);
+	err = run_tool(opts, &a, reasons, u->name);
+	argv_free(&a);
+	if (err || reasons->n)
+		goto out;
+
+	/* the new-code module: changed and new functions of the post object */
+	arg(&a, mknew);
+	arg(&a, "--id");
+	arg(&a, m->id);
+	arg(&a, "--name");
+	arg(&a, new_name);
+	arg(&a, "--pre");
+	arg(&a, pre_o);
+	arg(&a, "--symvers");
+	arg(&a, symvers);
+	if (u->target) {
+		arg(&a, "--target");
+		arg(&a, u->target);
+	}
+	for (j = 0; j < u->changed.n; j++) {
+		arg(&a, "-f");
+		arg(&a, u->changed.v[j]);
+	}
+	for (j = 0; j < u->added.n; j++) {
+		arg(&a, "-a");
+		arg(&a, u->added.v[j]);
+	}
+	arg(&a, "-o");
+	arg(&a, new_dir);
+	arg(&a, post_o);
+	err = run_tool(opts, &a, reasons, u->name);
+	argv_free(&a);
+	if (err || reasons->n)
+		goto out;
+
+	err = kbuild(opts, kb, core, pre_dir);
+	if (!err)
+		err = kbuild(opts, kb, core, new_dir);
+	if (!err && mkdir(moddir, 0755)) {
+		err = -errno;
+		sc_err("%s: %s", moddir, strerror(errno));
+	}
+	if (!err)
+		err = copy_ko(opts, pre_dir, pre_name, staging, m);
+	if (!err)
+		err = copy_ko(opts, new_dir, new_name, staging, m);
+	if (!err)
+		err = sc_manifest_add_module(m, pre_name, "pre", u->name);
+	if (!err)
+		err = sc_manifest_add_module(m, new_name, "new", u->name);
+	if (!err)
+		sc_progress(&opts->log, "modules: %s.ko (pre code), %s.ko (new code)",
+			    pre_name, new_name);
+out:
+	argv_free(&a);
+	free(mkpre);
+	free(mknew);
+	free(core);
+	free(kb);
+	free(rel);
+	free(pre_o);
+	free(post_o);
+	free(symvers);
+	free(moddir);
+	free(pre_dir);
+	free(new_dir);
+	return err;
+}

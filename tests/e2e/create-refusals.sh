@@ -1,0 +1,33 @@
+#!/bin/bash
+# splice-create's expected refusals on Debian's source, each with its exit
+# status and no package: comment_only (3: no code change).
+# Skipped (77) when SPLICE_SKIP_REAL_TESTS=1 or the harness has no tree.
+set -uo pipefail
+
+top_build=${SPLICE_TOP_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+srcdir=${SPLICE_TEST_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+vm=${SPLICE_VM:-$top_build/scripts/splice-vm}
+create=$top_build/splice-create/splice-create
+
+[ -n "${SPLICE_SKIP_REAL_TESTS:-}" ] && { echo "SKIP: SPLICE_SKIP_REAL_TESTS"; exit 77; }
+tree=$(SPLICE_VM_QUIET=1 "$vm" path source 2>/dev/null) && [ -f "$tree/include/generated/utsrelease.h" ] ||
+	{ echo "SKIP: no prepared tree (run scripts/splice-setup)"; exit 77; }
+
+out=$(mktemp -d "${TMPDIR:-/tmp}/e2e-refusals.XXXXXX") || exit 1
+trap 'rm -rf "$out"' EXIT
+fail=0
+
+refuse() {	# refuse NAME EXPECTED_STATUS WORDS
+	local name=$1 expect=$2 words=$3 rc
+	echo "== $name (expect exit $expect)"
+	"$create" -o "$out" --id "$name" "$srcdir/e2e/patches/$name.patch" >"$out/$name.log" 2>&1
+	rc=$?
+	cat "$out/$name.log"
+	[ "$rc" = "$expect" ] || { echo "FAIL: $name: exit $rc, expected $expect"; fail=1; }
+	grep -q "$words" "$out/$name.log" || { echo "FAIL: $name: no '$words'"; fail=1; }
+	[ ! -e "$out/splice-$name.tar.gz" ] || { echo "FAIL: $name: a package was written"; fail=1; }
+}
+
+refuse comment_only 3 'no code change'
+[ $fail = 0 ] && echo PASS
+exit $fail
