@@ -231,7 +231,7 @@ int sc_build_units(const struct sc_opts *opts, const char *tree,
 	size_t i, n = 0;
 	int err;
 
-	argv = calloc(12 + opts->kbuild_args.n + units->n, sizeof(*argv));
+	argv = calloc(14 + opts->kbuild_args.n + units->n, sizeof(*argv));
 	if (!argv)
 		return -ENOMEM;
 	snprintf(jobs, sizeof(jobs), "-j%u", opts->jobs);
@@ -240,6 +240,15 @@ int sc_build_units(const struct sc_opts *opts, const char *tree,
 		argv[n++] = "-s";
 	argv[n++] = "--no-print-directory";
 	argv[n++] = jobs;
+	/*
+	 * `prepare` re-checks the whole prepared state (syscall tables, asm
+	 * offsets, headers): seconds of make and compiler runs per build.  When
+	 * it is known done with these arguments, make is told it is up to date.
+	 */
+	if (opts->prepared) {
+		argv[n++] = "-o";
+		argv[n++] = "prepare";
+	}
 	for (i = 0; i < sizeof(prepared_tools) / sizeof(prepared_tools[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", tree, prepared_tools[i][1]);
 		if (!access(path, X_OK)) {

@@ -277,6 +277,7 @@ struct sc_opts {
 	const char *core_dir;		/* --core: splice.h + Module.symvers, or NULL */
 	unsigned int jobs;
 	bool keep;
+	bool prepared;			/* the tree's `prepare` is known done: skip it */
 	struct sc_strv kbuild_args;	/* KERNELRELEASE=..., KCFLAGS=... */
 	struct sc_log log;
 };

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ struct ctx {
 	bool farm_made;
 	char *config_src;		/* config to build with, if not the tree's */
 	struct sc_manifest manifest;
+	bool scanned;			/* units found while the farm was made */
 	size_t ncode_changes;
 	size_t nother;			/* files with no code (ignored) */
 	char *package;
@@ -395,8 +397,50 @@ static int save_patch(struct ctx *c)
 	return err;
 }
 
+/*
+ * The #include scan reads the tree, the farm copy writes links to it: both
+ * are seconds of I/O, so they run at once.  The scan reads the user's tree
+ * (the farm is the same files) and never writes; signals stay with the
+ * main thread, which waits for the copy.
+ */
+struct scan_job {
+	const char *tree;
+	const struct sc_strv *changed;
+	struct sc_strv units;
+	int err;
+};
+
+static void *scan_thread(void *arg)
+{
+	struct scan_job *j = arg;
+
+	j->err = sc_units_scan(j->tree, j->changed, &j->units);
+	return NULL;
+}
+
+static int start_scan(struct ctx *c, struct scan_job *job, pthread_t *tid)
+{
+	sigset_t block, old;
+	int err;
+
+	memset(job, 0, sizeof(*job));
+	job->tree = c->opts.srcdir;
+	job->changed = &c->changed;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	err = pthread_create(tid, NULL, scan_thread, job);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -err;
+}
+
 static int prepare_tree(struct ctx *c)
 {
+	struct scan_job job;
+	pthread_t tid;
+	bool scanning;
 	char *farm, *cfg;
 	int err;
 
@@ -406,9 +450,22 @@ static int prepare_tree(struct ctx *c)
 		return err;
 	if (asprintf(&farm, "%s/tree", c->workdir) < 0)
 		return -ENOMEM;
+	/* another configuration re-prepares the farm: scan the farm after that */
+	scanning = !c->config_src && !start_scan(c, &job, &tid);
 	err = sc_farm_create(&c->opts, c->opts.srcdir, farm, &c->farm);
 	free(farm);
 	c->farm_made = true;
+	if (scanning) {
+		pthread_join(tid, NULL);
+		if (!err && job.err)
+			err = job.err;
+		if (!err) {
+			c->units = job.units;
+			c->scanned = true;
+		} else {
+			sc_strv_free(&job.units);
+		}
+	}
 	if (err)
 		return err;
 	/* a patch that doesn't apply fails now, not after the pre build */
@@ -434,9 +491,11 @@ static int prepare_tree(struct ctx *c)
 		struct sc_strv prep = { 0 };
 
 		err = sc_strv_add(&prep, "prepare");
+		c->opts.prepared = false;
 		if (!err)
 			err = sc_build_units(&c->opts, c->farm.path, &prep);
 		sc_strv_free(&prep);
+		c->opts.prepared = !err;
 	}
 	return err;
 }
@@ -446,9 +505,11 @@ static int select_units(struct ctx *c)
 	size_t candidates;
 	int err;
 
-	err = sc_units_scan(c->farm.path, &c->changed, &c->units);
-	if (err)
-		return err;
+	if (!c->scanned) {
+		err = sc_units_scan(c->farm.path, &c->changed, &c->units);
+		if (err)
+			return err;
+	}
 	candidates = c->units.n;
 	err = sc_units_configured(&c->opts, c->farm.path, &c->units);
 	if (err)
@@ -703,6 +764,56 @@ out:
 
 /* ------------------------------------------------------------ set-up */
 
+/*
+ * The kbuild arguments a tree was prepared with, one per line, from the
+ * stamp `splice-vm` leaves in it: "KERNELRELEASE=R KCFLAGS=FLAGS... ".
+ * Only that exact shape is trusted; anything else asks splice-vm.
+ */
+static int prepared_args(const char *tree, char **args)
+{
+	char path[4096], *buf, *kc, *end;
+	size_t len;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/.splice-prepared", tree);
+	err = read_whole(path, &buf, &len);
+	if (err)
+		return err;
+	end = buf + len;
+	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	kc = strstr(buf, " KCFLAGS=");
+	if (strncmp(buf, "KERNELRELEASE=", 14) || !kc || strchr(buf, '\n') ||
+	    memchr(buf + 14, ' ', (size_t)(kc - buf - 14)) || kc == buf + 14 ||
+	    strstr(kc + 1, " KERNELRELEASE=") || strstr(kc + 1, " KCFLAGS=")) {
+		free(buf);
+		return -EINVAL;
+	}
+	*kc = '\n';
+	*args = buf;
+	return 0;
+}
+
+/* The tree's configuration was applied after its last change (auto.conf). */
+static bool config_current(const char *tree)
+{
+	char path[4096];
+	struct stat cfg, conf, uts;
+
+	snprintf(path, sizeof(path), "%s/.config", tree);
+	if (stat(path, &cfg))
+		return false;
+	snprintf(path, sizeof(path), "%s/include/config/auto.conf", tree);
+	if (stat(path, &conf))
+		return false;
+	snprintf(path, sizeof(path), "%s/include/generated/utsrelease.h", tree);
+	if (stat(path, &uts))
+		return false;
+	return conf.st_mtim.tv_sec > cfg.st_mtim.tv_sec ||
+	       (conf.st_mtim.tv_sec == cfg.st_mtim.tv_sec &&
+		conf.st_mtim.tv_nsec >= cfg.st_mtim.tv_nsec);
+}
+
 static int resolve_defaults(struct ctx *c, char **srcdir_buf)
 {
 	struct sc_opts *o = &c->opts;
@@ -731,11 +842,22 @@ static int resolve_defaults(struct ctx *c, char **srcdir_buf)
 		c->manifest.kernel_release = release;
 	else
 		free(release);
-	/* how every make in the tree must be called */
-	vm_argv[0] = (char *)o->splice_vm;
-	vm_argv[1] = "kbuild-args";
-	vm_argv[2] = NULL;
-	err = sc_run_capture(o, NULL, vm_argv, &args);
+	/*
+	 * How every make in the tree must be called: the harness stamped the
+	 * tree it prepared with its kbuild-args (.splice-prepared); asking it
+	 * again costs seconds (apt-cache).
+	 */
+	err = prepared_args(o->srcdir, &args);
+	if (err) {
+		vm_argv[0] = (char *)o->splice_vm;
+		vm_argv[1] = "kbuild-args";
+		vm_argv[2] = NULL;
+		err = sc_run_capture(o, NULL, vm_argv, &args);
+	} else {
+		o->prepared = config_current(o->srcdir);
+		sc_verbose(&o->log, "kbuild arguments from %s/.splice-prepared%s", o->srcdir,
+			   o->prepared ? "; prepare is done" : "");
+	}
 	if (err == -EINTR) {
 		free(args);
 		return err;

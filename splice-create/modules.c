@@ -245,50 +245,96 @@ static int run_tool(const struct sc_opts *opts, struct argv *a, struct sc_reason
 	return err;
 }
 
+static void kbuild_argv(struct argv *a, const char *kb, const char *core, const char *dir)
+{
+	char *s;
+
+	/* make's jobserver and flags of a calling make must not reach kbuild */
+	arg(a, "env");
+	arg(a, "-u");
+	arg(a, "MAKEFLAGS");
+	arg(a, "-u");
+	arg(a, "MFLAGS");
+	arg(a, "-u");
+	arg(a, "MAKELEVEL");
+	arg(a, "make");
+	arg(a, "-C");
+	arg(a, kb);
+	if (asprintf(&s, "M=%s", dir) > 0) {
+		arg(a, s);
+		free(s);
+	} else {
+		a->err = -ENOMEM;
+	}
+	if (asprintf(&s, "SPLICE_CORE_SRC=%s", core) > 0) {
+		arg(a, s);
+		free(s);
+	} else {
+		a->err = -ENOMEM;
+	}
+	if (asprintf(&s, "KBUILD_EXTRA_SYMBOLS=%s/Module.symvers", core) > 0) {
+		arg(a, s);
+		free(s);
+	} else {
+		a->err = -ENOMEM;
+	}
+	arg(a, "modules");
+}
+
+/*
+ * Both modules in one kbuild run: M= names a directory whose Kbuild lists
+ * the two modules' directories, so the headers' Makefiles are read, and
+ * modpost runs, once; the two compile in parallel.
+ */
 static int kbuild(const struct sc_opts *opts, const char *kb, const char *core,
 		  const char *dir)
 {
 	struct argv a = { 0 };
-	char *out = NULL, *s;
+	char *out = NULL, jobs[32];
 	int code, err;
 
-	/* make's jobserver and flags of a calling make must not reach kbuild */
-	arg(&a, "env");
-	arg(&a, "-u");
-	arg(&a, "MAKEFLAGS");
-	arg(&a, "-u");
-	arg(&a, "MFLAGS");
-	arg(&a, "-u");
-	arg(&a, "MAKELEVEL");
-	arg(&a, "make");
-	arg(&a, "-C");
-	arg(&a, kb);
-	if (asprintf(&s, "M=%s", dir) > 0) {
-		arg(&a, s);
-		free(s);
-	}
-	if (asprintf(&s, "SPLICE_CORE_SRC=%s", core) > 0) {
-		arg(&a, s);
-		free(s);
-	}
-	if (asprintf(&s, "KBUILD_EXTRA_SYMBOLS=%s/Module.symvers", core) > 0) {
-		arg(&a, s);
-		free(s);
-	}
-	arg(&a, "modules");
+	kbuild_argv(&a, kb, core, dir);
+	snprintf(jobs, sizeof(jobs), "-j%u", opts->jobs);
+	arg(&a, jobs);
 	if (a.err) {
+		err = a.err;
 		argv_free(&a);
-		return a.err;
+		return err;
 	}
 	err = sc_run_status(opts, NULL, a.v, &out, &code);
 	if (err == -ECHILD) {
 		fputs(out ? out : "", stderr);
-		sc_err("building the module in %s failed (kbuild exit status %d)", dir, code);
+		sc_err("building the modules in %s failed (kbuild exit status %d)", dir, code);
 	} else if (!err && out) {
 		sc_verbose(&opts->log, "%s", out);
 	}
 	free(out);
 	argv_free(&a);
+	return err;
+}
+
+static int write_kbuild(const char *dir)
+{
+	char *path;
+	FILE *f;
+	int err = 0;
+
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		err = -errno;
+		sc_err("%s: %s", dir, strerror(errno));
+		return err;
+	}
+	if (asprintf(&path, "%s/Kbuild", dir) < 0)
+		return -ENOMEM;
+	f = fopen(path, "w");
+	if (!f || fputs("# splice-create: the pre and new modules of one update\n"
+			"obj-m := pre/ new/\n", f) < 0)
+		err = -EIO;
+	if (f && fclose(f) && !err)
+		err = -errno;
+	if (err)
+		sc_err("%s: cannot write", path);
+	free(path);
 	return err;
 }
 
@@ -328,7 +374,7 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	struct sc_manifest_unit *u = NULL;
 	char *mkpre = NULL, *mknew = NULL, *core = NULL, *kb = NULL, *rel = NULL;
 	char *pre_o = NULL, *post_o = NULL, *symvers = NULL, *moddir = NULL;
-	char *pre_dir = NULL, *new_dir = NULL, pre_name[64], new_name[64];
+	char *pre_dir = NULL, *new_dir = NULL, *mods_dir = NULL, pre_name[64], new_name[64];
 	struct argv a = { 0 };
 	size_t i, j, nchanged = 0;
 	int err = -ENOMEM;
@@ -391,8 +437,12 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	    asprintf(&post_o, "%s/post/%s", staging, u->name) < 0 ||
 	    asprintf(&symvers, "%s/Module.symvers", kb) < 0 ||
 	    asprintf(&moddir, "%s/modules", staging) < 0 ||
-	    asprintf(&pre_dir, "%s/mod-pre", workdir) < 0 ||
-	    asprintf(&new_dir, "%s/mod-new", workdir) < 0)
+	    asprintf(&mods_dir, "%s/mod", workdir) < 0 ||
+	    asprintf(&pre_dir, "%s/pre", mods_dir) < 0 ||
+	    asprintf(&new_dir, "%s/new", mods_dir) < 0)
+		goto out;
+	err = write_kbuild(mods_dir);
+	if (err)
 		goto out;
 
 	/* the pre module: the changed functions' pre code */
@@ -447,9 +497,7 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	if (err || reasons->n)
 		goto out;
 
-	err = kbuild(opts, kb, core, pre_dir);
-	if (!err)
-		err = kbuild(opts, kb, core, new_dir);
+	err = kbuild(opts, kb, core, mods_dir);
 	if (!err && mkdir(moddir, 0755)) {
 		err = -errno;
 		sc_err("%s: %s", moddir, strerror(errno));
@@ -478,5 +526,6 @@ out:
 	free(moddir);
 	free(pre_dir);
 	free(new_dir);
+	free(mods_dir);
 	return err;
 }
