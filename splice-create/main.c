@@ -732,7 +732,8 @@ static int write_package(struct ctx *c)
 	if (asprintf(&path, "%s/manifest", c->staging) < 0 ||
 	    asprintf(&name, "splice-%s.tar.gz", c->manifest.id) < 0 ||
 	    asprintf(&c->package, "%s/%s", c->opts.outdir, name) < 0 ||
-	    asprintf(&tmp, "%s.tmp", c->package) < 0)
+	    /* per run: two runs writing the same package must not share it */
+	    asprintf(&tmp, "%s.%ld.tmp", c->package, (long)getpid()) < 0)
 		goto out;
 	err = write_whole(path, text, strlen(text));
 	if (err) {
