@@ -54,9 +54,14 @@ int om_modsrc_write(const char *prog, const char *dir, const char *name,
 	return 0;
 }
 
-int om_modsrc_write_cmd(const char *prog, const char *dir)
+int om_modsrc_write_cmd(const char *prog, const char *dir, const char *obj)
 {
-	static const char cmd[] = "savedcmd_unit.o := cp unit.o_shipped unit.o\n";
+	char name[96], cmd[256];
+	int n;
 
-	return om_modsrc_write(prog, dir, ".unit.o.cmd", cmd, sizeof(cmd) - 1);
+	snprintf(name, sizeof(name), ".%s.o.cmd", obj);
+	n = snprintf(cmd, sizeof(cmd), "savedcmd_%s.o := cp %s.o_shipped %s.o\n", obj, obj, obj);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return -EINVAL;
+	return om_modsrc_write(prog, dir, name, cmd, (size_t)n);
 }

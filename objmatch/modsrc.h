@@ -23,6 +23,6 @@ int om_modsrc_write(const char *prog, const char *dir, const char *name,
  * modpost reads every object's .cmd file (for the module's srcversion); a
  * shipped object has no source to list.  Writes DIR/.unit.o.cmd.
  */
-int om_modsrc_write_cmd(const char *prog, const char *dir);
+int om_modsrc_write_cmd(const char *prog, const char *dir, const char *obj);
 
 #endif /* OBJMATCH_MODSRC_H */

@@ -206,7 +206,7 @@ struct nm {
 	const struct om_newmod_opts *o;
 	const struct om_options *opts;
 	struct om_elf e;
-	struct strset exported, pre_secs;
+	struct strset exported, pre_secs, provided;
 	bool *keep;		/* per section */
 	size_t *rela;		/* per section: its RELA section, or 0 */
 	bool *has_func;		/* per section: defines a FUNC symbol */
@@ -731,12 +731,14 @@ static bool loader_resolves(const struct nm *n, const Elf64_Rela *r)
 {
 	const struct om_elf *e = &n->e;
 	size_t symi = ELF64_R_SYM(r->r_info), s = om_elf_symsec(e, symi);
+	const char *name;
 
 	if (s)
 		return n->keep[s];
 	if (e->syms[symi].st_shndx != SHN_UNDEF)
 		return true;	/* SHN_ABS */
-	return strset_has(&n->exported, om_elf_symname(e, symi));
+	name = om_elf_symname(e, symi);
+	return strset_has(&n->exported, name) || strset_has(&n->provided, name);
 }
 
 static bool is_table(const char *name)
@@ -803,7 +805,10 @@ static int relocate(struct nm *n)
 /*
  * Hide what is not kept; weaken every undefined symbol no kept relocation
  * leaves to the loader (unexported ones, and exported ones only hidden
- * code uses: a module exporting them need not be loaded).
+ * code uses: a module exporting them need not be loaded); turn global
+ * definitions in hidden sections into weak undefined symbols (kept code
+ * reaches them through records; another unit linked into the same module
+ * must not bind to them).
  */
 static void hide_and_weaken(struct nm *n)
 {
@@ -816,10 +821,22 @@ static void hide_and_weaken(struct nm *n)
 		if (!n->keep[i])
 			om_elf_hide(e, i);
 	}
-	for (i = 1; i < e->nsyms; i++)
-		if (e->syms[i].st_shndx == SHN_UNDEF &&
-		    ELF64_ST_BIND(e->syms[i].st_info) == STB_GLOBAL && !n->used[i])
-			e->syms[i].st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(e->syms[i].st_info));
+	for (i = 1; i < e->nsyms; i++) {
+		Elf64_Sym *sym = &e->syms[i];
+		size_t s = om_elf_symsec(e, i);
+
+		if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL)
+			continue;
+		if (s && !n->keep[s]) {
+			/* a hidden definition: no definition at all */
+			sym->st_shndx = SHN_UNDEF;
+			sym->st_value = 0;
+			sym->st_size = 0;
+			sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
+		} else if (sym->st_shndx == SHN_UNDEF && !n->used[i]) {
+			sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
+		}
+	}
 }
 
 /* ------------------------------------------------------------ output */
@@ -875,12 +892,16 @@ static int emit(struct nm *n)
 	Elf64_Shdr *sh = NULL;
 	uint64_t *funcs = NULL;
 	struct om_newrel_hdr hdr = { .magic = OM_NEWREL_MAGIC, .version = OM_NEWREL_VERSION,
-				     .objname = OM_NEWREL_NONE };
+				     .objname = OM_NEWREL_NONE, .unit = OM_NEWREL_NONE };
+	const char *suffix = n->o->suffix ? n->o->suffix : "";
+	char fname[128], rname[128];
 	FILE *f;
 	int ret = -ENOMEM;
 
 	/* the record table: header, records, strings */
 	if (n->o->target && add_string(n, n->o->target, &hdr.objname))
+		goto out;
+	if (n->o->unit && add_string(n, n->o->unit, &hdr.unit))
 		goto out;
 	hdr.nrelocs = n->nrecs;
 	hdr.strings = sizeof(hdr) + n->nrecs * sizeof(struct om_newrel);
@@ -910,8 +931,8 @@ static int emit(struct nm *n)
 		goto out;
 
 	/* the function table */
-	funcs = calloc(nf, sizeof(*funcs));
-	fr = calloc(nf, sizeof(*fr));
+	funcs = calloc(nf ? nf : 1, sizeof(*funcs));
+	fr = calloc(nf ? nf : 1, sizeof(*fr));
 	if (!funcs || !fr)
 		goto out;
 	for (i = 0; i < nf; i++) {
@@ -922,13 +943,15 @@ static int emit(struct nm *n)
 
 	/* strings: old + the two symbol names; section names: old + ours */
 	strbase = e->strsz;
+	snprintf(fname, sizeof(fname), "splice_new_funcs%s", suffix);
+	snprintf(rname, sizeof(rname), "splice_new_relocs%s", suffix);
 	if (ob_put(&strtab, e->strtab, e->strsz, 1, NULL) ||
-	    ob_put(&strtab, "splice_new_funcs", 17, 1, NULL) ||
-	    ob_put(&strtab, "splice_new_relocs", 18, 1, NULL) ||
+	    ob_put(&strtab, fname, strlen(fname) + 1, 1, NULL) ||
+	    ob_put(&strtab, rname, strlen(rname) + 1, 1, NULL) ||
 	    ob_put(&shstr, e->shstr, shstr_len, 1, NULL))
 		goto out;
 	sym_name[0] = strbase;
-	sym_name[1] = strbase + 17;
+	sym_name[1] = strbase + strlen(fname) + 1;
 	for (i = 0; i < NS_COUNT; i++) {
 		name_off[i] = shstr.len;
 		if (ob_put(&shstr, new_names[i], strlen(new_names[i]) + 1, 1, NULL))
@@ -1028,36 +1051,99 @@ static int read_pre_sections(struct nm *n)
 	return ret;
 }
 
-int om_newmod_rewrite(const struct om_newmod_opts *o, const struct om_options *opts)
+static void nm_free(struct nm *n)
 {
-	struct nm n = { .o = o, .opts = opts };
+	strset_free(&n->exported);
+	strset_free(&n->pre_secs);
+	strset_free(&n->provided);
+	om_elf_free(&n->e);
+	free(n->keep);
+	free(n->rela);
+	free(n->has_func);
+	free(n->secsym);
+	free(n->byaddr);
+	free(n->used);
+	free(n->funcsym);
+	free(n->repl);
+	free(n->recs);
+	free(n->recsec);
+	free(n->strs);
+}
+
+/* Read the inputs and decide which sections stay. */
+static int nm_keep(struct nm *n)
+{
+	const struct om_newmod_opts *o = n->o;
 	size_t i, sym;
 	int ret;
 
-	/* inputs */
-	ret = om_elf_open(&n.e, o->post, opts);
+	ret = om_elf_open(&n->e, o->post, n->opts);
 	if (!ret)
-		ret = read_pre_sections(&n);
+		ret = read_pre_sections(n);
 	for (i = 0; !ret && i < o->nsymvers; i++)
-		ret = read_symvers(o->symvers[i], &n.exported, opts);
+		ret = read_symvers(o->symvers[i], &n->exported, n->opts);
+	for (i = 0; !ret && i < o->nprovided; i++)
+		ret = strset_add(&n->provided, o->provided[i]);
 	if (!ret)
-		ret = build_index(&n);
+		ret = build_index(n);
 	if (ret)
-		goto out;
+		return ret;
+	n->funcsym = calloc(o->nchanged ? o->nchanged : 1, sizeof(*n->funcsym));
+	if (!n->funcsym)
+		return -ENOMEM;
+	for (i = 0; !ret && i < o->nchanged; i++)
+		ret = keep_func(n, o->changed[i], &n->funcsym[i]);
+	for (i = 0; !ret && i < o->nadded; i++)
+		ret = keep_func(n, o->added[i], &sym);
+	if (!ret)
+		ret = close_keep(n);
+	return ret;
+}
+
+int om_newmod_kept_globals(const struct om_newmod_opts *o, const struct om_options *opts,
+			   char ***names, size_t *count)
+{
+	struct nm n = { .o = o, .opts = opts };
+	char **v = NULL, **p;
+	size_t i, cnt = 0;
+	int ret = nm_keep(&n);
+
+	for (i = 1; !ret && i < n.e.nsyms; i++) {
+		size_t s = om_elf_symsec(&n.e, i);
+
+		if (!s || !n.keep[s] || ELF64_ST_BIND(n.e.syms[i].st_info) == STB_LOCAL ||
+		    !*om_elf_symname(&n.e, i))
+			continue;
+		p = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!p || !(p[cnt] = strdup(om_elf_symname(&n.e, i)))) {
+			if (p)
+				v = p;
+			ret = -ENOMEM;
+			break;
+		}
+		v = p;
+		cnt++;
+	}
+	nm_free(&n);
+	if (ret) {
+		for (i = 0; i < cnt; i++)
+			free(v[i]);
+		free(v);
+		return ret;
+	}
+	*names = v;
+	*count = cnt;
+	return 0;
+}
+
+int om_newmod_rewrite(const struct om_newmod_opts *o, const struct om_options *opts)
+{
+	struct nm n = { .o = o, .opts = opts };
+	size_t i;
+	int ret;
 
 	/* what stays */
-	n.funcsym = calloc(o->nchanged ? o->nchanged : 1, sizeof(*n.funcsym));
-	if (!n.funcsym) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; !ret && i < o->nchanged; i++)
-		ret = keep_func(&n, o->changed[i], &n.funcsym[i]);
-	for (i = 0; !ret && i < o->nadded; i++)
-		ret = keep_func(&n, o->added[i], &sym);
-	if (ret)
-		goto out;
-	ret = close_keep(&n);
+	ret = nm_keep(&n);
 	for (i = 0; !ret && i < ARRAY_SIZE(tables); i++)
 		ret = filter_table(&n, &tables[i]);
 	if (!ret)
@@ -1080,19 +1166,6 @@ int om_newmod_rewrite(const struct om_newmod_opts *o, const struct om_options *o
 		om_log(opts, OM_LOG_INFO, "%s: %zu functions, %zu relocation records",
 		       n.e.name, o->nchanged + o->nadded, n.nrecs);
 out:
-	strset_free(&n.exported);
-	strset_free(&n.pre_secs);
-	om_elf_free(&n.e);
-	free(n.keep);
-	free(n.rela);
-	free(n.has_func);
-	free(n.secsym);
-	free(n.byaddr);
-	free(n.used);
-	free(n.funcsym);
-	free(n.repl);
-	free(n.recs);
-	free(n.recsec);
-	free(n.strs);
+	nm_free(&n);
 	return ret;
 }

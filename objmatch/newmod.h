@@ -20,7 +20,7 @@
  * module, "splice_new_relocs" its symbol.
  */
 #define OM_NEWREL_MAGIC		0x4c525053u	/* "SPRL" */
-#define OM_NEWREL_VERSION	1
+#define OM_NEWREL_VERSION	2
 #define OM_NEWREL_NONE		0xffffffffu
 
 /* how a record's symbol is found (flags) */
@@ -33,7 +33,8 @@ struct om_newrel_hdr {
 	uint32_t strings;	/* offset of the string area from the table */
 	uint32_t size;		/* of the whole table */
 	uint32_t objname;	/* string offset: the target module, or NONE (vmlinux) */
-	uint32_t pad[2];
+	uint32_t unit;		/* string offset: the unit (LOCAL symbols), or NONE */
+	uint32_t pad;
 };
 
 struct om_newrel {
@@ -56,6 +57,17 @@ struct om_newmod_opts {
 	size_t nadded;
 	const char *const *symvers;	/* Module.symvers files: what is exported */
 	size_t nsymvers;
+	/*
+	 * When one module carries the new code of several units: the unit's
+	 * name (as its pre module registers it; NULL: none), a suffix for the
+	 * two appended symbols (NULL: none), and the global symbols the other
+	 * units' rewrites keep defined (the link of the module resolves
+	 * references to them, like exported ones).
+	 */
+	const char *unit;
+	const char *suffix;
+	const char *const *provided;
+	size_t nprovided;
 };
 
 /*
@@ -64,11 +76,23 @@ struct om_newmod_opts {
  * to them stay allocated; every other relocation target becomes a record.
  * Adds two global symbols: splice_new_funcs (u64 per changed function, in
  * order, filled by the loader with the copy's address) and
- * splice_new_relocs (struct om_newrel_hdr + records + strings).
+ * splice_new_relocs (struct om_newrel_hdr + records + strings), each name
+ * followed by nopts->suffix.  Global symbols defined in sections that are
+ * not kept become weak undefined references, so that linking several
+ * rewritten units into one module never binds one unit's reference to
+ * another's hidden copy.
  *
  * 0; -ENOTSUP when the change can't be spliced this way (each reason
  * logged); another negative errno when the tool failed.
  */
 int om_newmod_rewrite(const struct om_newmod_opts *nopts, const struct om_options *opts);
+
+/*
+ * The global symbols the rewrite of nopts->post keeps defined (its
+ * functions, new data), as a malloc'ed array of malloc'ed names: what the
+ * other units of one new-code module may reference.  0 or a negative errno.
+ */
+int om_newmod_kept_globals(const struct om_newmod_opts *nopts, const struct om_options *opts,
+			   char ***names, size_t *n);
 
 #endif /* OBJMATCH_NEWMOD_H */

@@ -114,10 +114,10 @@ void splice_original_bytes(unsigned long addr, u8 *buf, size_t len);
 /* pre.c: pre units (splice_register_pre) and run-pre matching */
 bool splice_pre_present(struct splice_upd *u);
 enum splice_cause splice_pre_match(struct splice_upd *u);
-int splice_pre_lookup(struct splice_upd *u, const char *objname,
+int splice_pre_lookup(struct splice_upd *u, const char *objname, const char *unit,
 		      const char *name, unsigned long *addr);
-int splice_pre_symbol(struct splice_upd *u, const char *name, bool local,
-		      s64 addend, unsigned long *addr);
+int splice_pre_symbol(struct splice_upd *u, const char *unit_name, const char *name,
+		      bool local, s64 addend, unsigned long *addr);
 
 /* reloc.c: the new code's relocation records (splice-mknew) */
 enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write);

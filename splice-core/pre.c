@@ -295,10 +295,11 @@ enum splice_cause splice_pre_match(struct splice_upd *u)
 
 /*
  * Where the matched pre code of function @name (of module @objname, NULL
- * for vmlinux) runs.  0, or -ENOENT if no pre unit matched it.
+ * for vmlinux; of pre unit @unit, NULL: any) runs.  0, or -ENOENT if no
+ * pre unit matched it.
  */
-int splice_pre_lookup(struct splice_upd *u, const char *objname, const char *name,
-		      unsigned long *addr)
+int splice_pre_lookup(struct splice_upd *u, const char *objname, const char *unit,
+		      const char *name, unsigned long *addr)
 {
 	struct splice_pre_unit *pu;
 	u32 s;
@@ -306,7 +307,8 @@ int splice_pre_lookup(struct splice_upd *u, const char *objname, const char *nam
 
 	lockdep_assert_held(&splice_mutex);
 	list_for_each_entry(pu, &splice_pres, node) {
-		if (strcmp(pu->pub->id, u->pub->id) || !pu->match)
+		if (strcmp(pu->pub->id, u->pub->id) || !pu->match ||
+		    (unit && strcmp(unit, pu->pub->unit)))
 			continue;
 		if ((objname == NULL) != (pu->pub->objname == NULL) ||
 		    (objname && strcmp(objname, pu->pub->objname)))
@@ -402,11 +404,13 @@ EXPORT_SYMBOL_GPL(splice_unregister_pre);
 /*
  * The running address of symbol @name plus @addend, as run-pre matching of
  * the update's pre units learned it (for the new code's relocation
- * records, reloc.c).  @local: only a symbol a unit defines.  0; -ENOENT
+ * records, reloc.c).  @local: only a symbol a unit defines, and of the
+ * records' unit @unit_name when it is given (a static of that unit: two
+ * units may each have a static of the name).  0; -ENOENT
  * when no matched unit learned it; -EEXIST when two units disagree.
  */
-int splice_pre_symbol(struct splice_upd *u, const char *name, bool local, s64 addend,
-		      unsigned long *addr)
+int splice_pre_symbol(struct splice_upd *u, const char *unit_name, const char *name,
+		      bool local, s64 addend, unsigned long *addr)
 {
 	struct splice_pre_unit *pu;
 	bool found = false;
@@ -417,7 +421,8 @@ int splice_pre_symbol(struct splice_upd *u, const char *name, bool local, s64 ad
 	list_for_each_entry(pu, &splice_pres, node) {
 		const struct om_munit *unit = &pu->bu.unit;
 
-		if (strcmp(pu->pub->id, u->pub->id) || !pu->match)
+		if (strcmp(pu->pub->id, u->pub->id) || !pu->match ||
+		    (local && unit_name && strcmp(unit_name, pu->pub->unit)))
 			continue;
 		for (i = 0; i < unit->nsyms; i++) {
 			const struct om_msym *sym = &unit->syms[i];

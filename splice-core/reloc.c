@@ -97,7 +97,8 @@ static bool splice_relocs_valid(struct splice_upd *u, const struct splice_relocs
 	    t->size <= t->strings || t->nrelocs > (U32_MAX - sizeof(*t)) / sizeof(t->relocs[0]) ||
 	    t->strings < sizeof(*t) + t->nrelocs * sizeof(t->relocs[0]) ||
 	    strs[t->size - t->strings - 1] ||
-	    (t->objname != SPLICE_RELOC_NONE && t->objname >= t->size - t->strings))
+	    (t->objname != SPLICE_RELOC_NONE && t->objname >= t->size - t->strings) ||
+	    (t->unit != SPLICE_RELOC_NONE && t->unit >= t->size - t->strings))
 		goto bad;
 	for (i = 0; i < t->nrelocs; i++)
 		if (t->relocs[i].name >= t->size - t->strings ||
@@ -114,13 +115,14 @@ bad:
 
 /* S + A of one record, or the cause it can't be had. */
 static enum splice_cause splice_reloc_target(struct splice_upd *u, const struct splice_reloc *r,
-					     const char *name, const char *objname, u64 *sa)
+					     const char *name, const char *objname,
+					     const char *unit, u64 *sa)
 {
 	struct splice_symcount c = { .name = name, .objname = objname };
 	unsigned long a;
 	int ret;
 
-	ret = splice_pre_symbol(u, name, r->flags & SPLICE_RELOC_LOCAL, r->addend, &a);
+	ret = splice_pre_symbol(u, unit, name, r->flags & SPLICE_RELOC_LOCAL, r->addend, &a);
 	if (!ret) {
 		upd_dbg(u, "relocation at %pS: %s from run-pre matching\n", (void *)r->site, name);
 		*sa = a;
@@ -174,32 +176,15 @@ static bool splice_reloc_value(const struct splice_reloc *r, u64 sa, u64 *val)
 	}
 }
 
-/*
- * Resolve every record of the update's new code; with @write, write them
- * all (or none).  @write false is the dry run of a check.
- */
-enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
+/* Resolve the records of one table into @vals/@skip; the first failure. */
+static enum splice_cause splice_relocs_resolve(struct splice_upd *u, const struct splice_relocs *t,
+					       u64 *vals, u8 *skip, u32 *nskip)
 {
-	const struct splice_relocs *t = u->pub->relocs;
+	const char *strs = (const char *)t + t->strings;
+	const char *objname = t->objname == SPLICE_RELOC_NONE ? NULL : strs + t->objname;
+	const char *unit = t->unit == SPLICE_RELOC_NONE ? NULL : strs + t->unit;
 	enum splice_cause cause = SPLICE_OK, c;
-	const char *strs, *objname;
-	u64 *vals;
-	u8 *skip;
-	u32 i, nskip = 0;
-
-	lockdep_assert_held(&splice_mutex);
-	if (!t || u->relocs_written)
-		return SPLICE_OK;
-	if (!splice_relocs_valid(u, t))
-		return SPLICE_UNEXPECTED;
-	strs = (const char *)t + t->strings;
-	objname = t->objname == SPLICE_RELOC_NONE ? NULL : strs + t->objname;
-	vals = kvcalloc(t->nrelocs ? t->nrelocs : 1, sizeof(*vals), GFP_KERNEL);
-	skip = kvcalloc(t->nrelocs ? t->nrelocs : 1, sizeof(*skip), GFP_KERNEL);
-	if (!vals || !skip) {
-		cause = SPLICE_OUT_OF_MEMORY;
-		goto out;
-	}
+	u32 i;
 
 	/* resolve all, report every failure, then refuse once */
 	for (i = 0; i < t->nrelocs; i++) {
@@ -219,10 +204,10 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 				upd_info(u, "relocation at %pS (%s): no canary, rewritten by the loader; skipped\n",
 					 (void *)r->site, strs + r->name);
 				skip[i] = 1;
-				nskip++;
+				(*nskip)++;
 				continue;
 			}
-			c = splice_reloc_target(u, r, strs + r->name, objname, &sa);
+			c = splice_reloc_target(u, r, strs + r->name, objname, unit, &sa);
 			if (c == SPLICE_OK && !splice_reloc_value(r, sa, &vals[i])) {
 				upd_err(u, "relocation at %pS: %s = %px out of range for type %u\n",
 					(void *)r->site, strs + r->name, (void *)sa, r->type);
@@ -232,20 +217,73 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 		if (c != SPLICE_OK && cause == SPLICE_OK)
 			cause = c;
 	}
+	return cause;
+}
+
+/*
+ * Resolve every record of the update's new code (all its tables); with
+ * @write, write them all (or none).  @write false is the dry run of a
+ * check.
+ */
+enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
+{
+	const struct splice_update *pub = u->pub;
+	enum splice_cause cause = SPLICE_OK, c;
+	u64 **vals = NULL;
+	u8 **skip = NULL;
+	u32 i, j, nskip = 0, total = 0;
+
+	lockdep_assert_held(&splice_mutex);
+	if (!pub->nr_relocs || u->relocs_written)
+		return SPLICE_OK;
+	if (!pub->relocs)
+		return SPLICE_UNEXPECTED;
+	for (i = 0; i < pub->nr_relocs; i++)
+		if (!pub->relocs[i] || !splice_relocs_valid(u, pub->relocs[i]))
+			return SPLICE_UNEXPECTED;
+	vals = kcalloc(pub->nr_relocs, sizeof(*vals), GFP_KERNEL);
+	skip = kcalloc(pub->nr_relocs, sizeof(*skip), GFP_KERNEL);
+	if (!vals || !skip) {
+		cause = SPLICE_OUT_OF_MEMORY;
+		goto out;
+	}
+	for (i = 0; i < pub->nr_relocs; i++) {
+		u32 n = pub->relocs[i]->nrelocs ? pub->relocs[i]->nrelocs : 1;
+
+		vals[i] = kvcalloc(n, sizeof(**vals), GFP_KERNEL);
+		skip[i] = kvcalloc(n, sizeof(**skip), GFP_KERNEL);
+		if (!vals[i] || !skip[i]) {
+			cause = SPLICE_OUT_OF_MEMORY;
+			goto out;
+		}
+		total += pub->relocs[i]->nrelocs;
+	}
+	for (i = 0; i < pub->nr_relocs; i++) {
+		c = splice_relocs_resolve(u, pub->relocs[i], vals[i], skip[i], &nskip);
+		if (c != SPLICE_OK && cause == SPLICE_OK)
+			cause = c;
+	}
 	if (cause != SPLICE_OK || !write)
 		goto out;
 
 	mutex_lock(splice_ksym.text_mutex);
-	for (i = 0; i < t->nrelocs; i++)
-		if (!skip[i])
-			splice_ksym.text_poke((void *)t->relocs[i].site, &vals[i],
-					      splice_reloc_width(t->relocs[i].type));
+	for (i = 0; i < pub->nr_relocs; i++) {
+		const struct splice_relocs *t = pub->relocs[i];
+
+		for (j = 0; j < t->nrelocs; j++)
+			if (!skip[i][j])
+				splice_ksym.text_poke((void *)t->relocs[j].site, &vals[i][j],
+						      splice_reloc_width(t->relocs[j].type));
+	}
 	mutex_unlock(splice_ksym.text_mutex);
 	u->relocs_written = true;
-	upd_info(u, "%u relocations of the new code written, %u skipped\n",
-		 t->nrelocs - nskip, nskip);
+	upd_info(u, "%u relocations of the new code written, %u skipped\n", total - nskip, nskip);
 out:
-	kvfree(vals);
-	kvfree(skip);
+	for (i = 0; vals && skip && i < pub->nr_relocs; i++) {
+		kvfree(vals[i]);
+		kvfree(skip[i]);
+	}
+	kfree(vals);
+	kfree(skip);
 	return cause;
 }

@@ -143,7 +143,7 @@ static enum splice_cause splice_resolve_matched(struct splice_upd *u,
 	cause = splice_get_target(u, f);
 	if (cause != SPLICE_OK)
 		return cause;
-	if (splice_pre_lookup(u, d->objname, d->name, &f->old_addr)) {
+	if (splice_pre_lookup(u, d->objname, d->unit, d->name, &f->old_addr)) {
 		upd_err(u, "%s: no pre code of it matched the running kernel\n",
 			d->name);
 		return SPLICE_NO_MATCH;
@@ -154,7 +154,7 @@ static enum splice_cause splice_resolve_matched(struct splice_upd *u,
 	cold = kasprintf(GFP_KERNEL, "%s.cold", d->name);
 	if (!cold)
 		return SPLICE_OUT_OF_MEMORY;
-	ret = splice_pre_lookup(u, d->objname, cold, &addr);
+	ret = splice_pre_lookup(u, d->objname, d->unit, cold, &addr);
 	kfree(cold);
 	if (!ret && !splice_add_range(u, f, addr, SPLICE_RANGE_COLD, &size))
 		return SPLICE_UNEXPECTED;

@@ -32,6 +32,12 @@ struct splice_function {
 	const char *objname;
 	/* The replacement; calls to the old function end up here. */
 	void *new_func;
+	/*
+	 * Optional: the compilation unit (as its pre code registered it,
+	 * struct splice_pre.unit) whose matched pre code locates the
+	 * function; NULL: any of the update's pre units.
+	 */
+	const char *unit;
 };
 
 /*
@@ -41,7 +47,7 @@ struct splice_function {
  * switch.  Layout shared with objmatch/newmod.h (docs/package-format.md).
  */
 #define SPLICE_RELOCS_MAGIC	0x4c525053	/* "SPRL" */
-#define SPLICE_RELOCS_VERSION	1
+#define SPLICE_RELOCS_VERSION	2
 #define SPLICE_RELOC_NONE	0xffffffffu
 #define SPLICE_RELOC_LOCAL	0x1	/* the symbol is defined in the unit */
 
@@ -60,7 +66,8 @@ struct splice_relocs {
 	u32 strings;	/* offset of the strings from this header */
 	u32 size;	/* of the header, records and strings */
 	u32 objname;	/* string offset of the target module, or NONE: vmlinux */
-	u32 pad[2];
+	u32 unit;	/* string offset of the unit (LOCAL symbols), or NONE */
+	u32 pad;
 	struct splice_reloc relocs[];
 };
 
@@ -71,8 +78,12 @@ struct splice_update {
 	struct module *owner;
 	struct splice_function *funcs;
 	unsigned int nr_funcs;
-	/* Generated new code only: relocations to write, or NULL. */
-	const struct splice_relocs *relocs;
+	/*
+	 * Generated new code only: the relocation tables to write, one per
+	 * compilation unit the new code was made from (or NULL, 0).
+	 */
+	const struct splice_relocs *const *relocs;
+	unsigned int nr_relocs;
 	/* splice-core's own state; leave NULL. */
 	void *priv;
 };
@@ -89,7 +100,7 @@ struct splice_update {
 struct splice_pre {
 	const char *id;		/* the update this pre code belongs to */
 	const char *objname;	/* module the unit builds into, NULL: vmlinux */
-	const char *unit;	/* e.g. "meminfo.o", for messages */
+	const char *unit;	/* e.g. "fs/proc/meminfo.o": names the unit */
 	const void *blob;
 	unsigned long size;
 	struct module *owner;	/* the pre module (THIS_MODULE) */

@@ -313,9 +313,10 @@ static int kbuild(const struct sc_opts *opts, const char *kb, const char *core,
 	return err;
 }
 
-static int write_kbuild(const char *dir)
+static int write_kbuild(const char *dir, size_t npre)
 {
 	char *path;
+	size_t i;
 	FILE *f;
 	int err = 0;
 
@@ -327,8 +328,12 @@ static int write_kbuild(const char *dir)
 	if (asprintf(&path, "%s/Kbuild", dir) < 0)
 		return -ENOMEM;
 	f = fopen(path, "w");
-	if (!f || fputs("# splice-create: the pre and new modules of one update\n"
-			"obj-m := pre/ new/\n", f) < 0)
+	if (!f || fputs("# splice-create: the pre and new modules of one update\nobj-m := pre/", f) < 0)
+		err = -EIO;
+	for (i = 1; !err && i < npre; i++)
+		if (fprintf(f, " pre%zu/", i) < 0)
+			err = -EIO;
+	if (!err && fputs(" new/\n", f) < 0)
 		err = -EIO;
 	if (f && fclose(f) && !err)
 		err = -errno;
@@ -367,34 +372,95 @@ out:
 	return err;
 }
 
+/* The pre module of unit @u: its changed functions' pre code. */
+static int make_pre(const struct sc_opts *opts, const char *mkpre, const struct sc_manifest *m,
+		    const struct sc_manifest_unit *u, const char *name, const char *dir,
+		    const char *staging, struct sc_reasons *reasons)
+{
+	struct argv a = { 0 };
+	char *pre_o = NULL;
+	size_t j;
+	int err;
+
+	if (asprintf(&pre_o, "%s/pre/%s", staging, u->name) < 0)
+		return -ENOMEM;
+	arg(&a, mkpre);
+	arg(&a, "--id");
+	arg(&a, m->id);
+	arg(&a, "--name");
+	arg(&a, name);
+	arg(&a, "--unit");
+	arg(&a, u->name);
+	if (u->target) {
+		arg(&a, "--target");
+		arg(&a, u->target);
+	}
+	for (j = 0; j < u->changed.n; j++) {
+		arg(&a, "-f");
+		arg(&a, u->changed.v[j]);
+	}
+	arg(&a, "-o");
+	arg(&a, dir);
+	arg(&a, pre_o);
+	err = run_tool(opts, &a, reasons, u->name);
+	argv_free(&a);
+	free(pre_o);
+	return err;
+}
+
+/* splice-mknew's options for unit @u (one UNIT group of its command line). */
+static void mknew_unit(struct argv *a, const struct sc_manifest_unit *u, const char *staging)
+{
+	char *s;
+	size_t j;
+
+	if (asprintf(&s, "%s/pre/%s", staging, u->name) < 0) {
+		a->err = -ENOMEM;
+		return;
+	}
+	arg(a, "--pre");
+	arg(a, s);
+	free(s);
+	arg(a, "--unit");
+	arg(a, u->name);
+	if (u->target) {
+		arg(a, "--target");
+		arg(a, u->target);
+	}
+	for (j = 0; j < u->changed.n; j++) {
+		arg(a, "-f");
+		arg(a, u->changed.v[j]);
+	}
+	for (j = 0; j < u->added.n; j++) {
+		arg(a, "-a");
+		arg(a, u->added.v[j]);
+	}
+	if (asprintf(&s, "%s/post/%s", staging, u->name) < 0) {
+		a->err = -ENOMEM;
+		return;
+	}
+	arg(a, s);
+	free(s);
+}
+
 int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 		     const char *farm, const char *workdir, const char *staging,
 		     struct sc_reasons *reasons)
 {
-	struct sc_manifest_unit *u = NULL;
 	char *mkpre = NULL, *mknew = NULL, *core = NULL, *kb = NULL, *rel = NULL;
-	char *pre_o = NULL, *post_o = NULL, *symvers = NULL, *moddir = NULL;
-	char *pre_dir = NULL, *new_dir = NULL, *mods_dir = NULL, pre_name[64], new_name[64];
+	char *symvers = NULL, *moddir = NULL, *new_dir = NULL, *mods_dir = NULL;
+	char *units = NULL, new_name[64];
+	char (*pre_name)[64] = NULL;
+	size_t *pre_unit = NULL;
 	struct argv a = { 0 };
-	size_t i, j, nchanged = 0;
+	size_t i, npre = 0;
 	int err = -ENOMEM;
 
-	for (i = 0; i < m->nunits; i++) {
-		if (!m->units[i].changed.n)
-			continue;
-		nchanged++;
-		u = &m->units[i];
-	}
-	if (nchanged > 1) {
-		for (i = 0; i < m->nunits; i++)
-			if (m->units[i].changed.n &&
-			    sc_reason_add(reasons, "%s: functions changed in %zu units; an update "
-					  "replaces functions of one unit for now", m->units[i].name,
-					  nchanged))
-				return -ENOMEM;
-		return 0;
-	}
-	if (!u)
+	/* every unit with a replaced function has pre code; the new code is one module */
+	for (i = 0; i < m->nunits; i++)
+		if (m->units[i].changed.n)
+			npre++;
+	if (!npre)
 		return 0;	/* only new or removed functions: nothing to replace */
 
 	sc_progress(&opts->log, "building modules");
@@ -402,7 +468,9 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	mknew = find_tool("splice-mknew");
 	core = find_core(opts);
 	kb = find_kernel_build(opts, m->kernel_release);
-	if (!mkpre || !mknew)
+	pre_name = calloc(npre, sizeof(*pre_name));
+	pre_unit = calloc(npre, sizeof(*pre_unit));
+	if (!mkpre || !mknew || !pre_name || !pre_unit)
 		goto out;
 	err = -ENOENT;
 	if (!kb) {
@@ -423,76 +491,60 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 		goto out;
 	}
 	sc_verbose(&opts->log, "kernel build %s, splice-core %s, %s, %s", kb, core, mkpre, mknew);
-	err = unit_target(farm, u->name, &u->target);
-	if (err)
-		goto out;
-	if (u->target)
-		sc_progress(&opts->log, "%s is built into module %s: the update targets it",
-			    u->name, u->target);
 
 	err = -ENOMEM;
-	snprintf(pre_name, sizeof(pre_name), "splice_%s_pre", m->id);
 	snprintf(new_name, sizeof(new_name), "splice_%s_new", m->id);
-	if (asprintf(&pre_o, "%s/pre/%s", staging, u->name) < 0 ||
-	    asprintf(&post_o, "%s/post/%s", staging, u->name) < 0 ||
-	    asprintf(&symvers, "%s/Module.symvers", kb) < 0 ||
+	if (asprintf(&symvers, "%s/Module.symvers", kb) < 0 ||
 	    asprintf(&moddir, "%s/modules", staging) < 0 ||
 	    asprintf(&mods_dir, "%s/mod", workdir) < 0 ||
-	    asprintf(&pre_dir, "%s/pre", mods_dir) < 0 ||
 	    asprintf(&new_dir, "%s/new", mods_dir) < 0)
 		goto out;
-	err = write_kbuild(mods_dir);
+	err = write_kbuild(mods_dir, npre);
 	if (err)
 		goto out;
 
-	/* the pre module: the changed functions' pre code */
-	arg(&a, mkpre);
-	arg(&a, "--id");
-	arg(&a, m->id);
-	arg(&a, "--name");
-	arg(&a, pre_name);
-	if (u->target) {
-		arg(&a, "--target");
-		arg(&a, u->target);
+	/* the pre modules: one per unit with replaced functions */
+	for (i = 0, npre = 0; !err && i < m->nunits; i++) {
+		struct sc_manifest_unit *u = &m->units[i];
+		char *dir = NULL;
+
+		if (!u->changed.n)
+			continue;
+		err = unit_target(farm, u->name, &u->target);
+		if (err)
+			break;
+		if (u->target)
+			sc_progress(&opts->log, "%s is built into module %s: the update targets it",
+				    u->name, u->target);
+		if (npre)
+			snprintf(pre_name[npre], sizeof(pre_name[npre]), "splice_%s_pre%zu", m->id, npre);
+		else
+			snprintf(pre_name[npre], sizeof(pre_name[npre]), "splice_%s_pre", m->id);
+		if (asprintf(&dir, npre ? "%s/pre%zu" : "%s/pre", mods_dir, npre) < 0) {
+			err = -ENOMEM;
+			break;
+		}
+		err = make_pre(opts, mkpre, m, u, pre_name[npre], dir, staging, reasons);
+		free(dir);
+		pre_unit[npre++] = i;
 	}
-	for (j = 0; j < u->changed.n; j++) {
-		arg(&a, "-f");
-		arg(&a, u->changed.v[j]);
-	}
-	arg(&a, "-o");
-	arg(&a, pre_dir);
-	arg(&a, pre_o);
-	err = run_tool(opts, &a, reasons, u->name);
-	argv_free(&a);
 	if (err || reasons->n)
 		goto out;
 
-	/* the new-code module: changed and new functions of the post object */
+	/* the new-code module: changed and new functions of every post object */
 	arg(&a, mknew);
 	arg(&a, "--id");
 	arg(&a, m->id);
 	arg(&a, "--name");
 	arg(&a, new_name);
-	arg(&a, "--pre");
-	arg(&a, pre_o);
 	arg(&a, "--symvers");
 	arg(&a, symvers);
-	if (u->target) {
-		arg(&a, "--target");
-		arg(&a, u->target);
-	}
-	for (j = 0; j < u->changed.n; j++) {
-		arg(&a, "-f");
-		arg(&a, u->changed.v[j]);
-	}
-	for (j = 0; j < u->added.n; j++) {
-		arg(&a, "-a");
-		arg(&a, u->added.v[j]);
-	}
 	arg(&a, "-o");
 	arg(&a, new_dir);
-	arg(&a, post_o);
-	err = run_tool(opts, &a, reasons, u->name);
+	for (i = 0; i < m->nunits; i++)
+		if (m->units[i].changed.n || m->units[i].added.n)
+			mknew_unit(&a, &m->units[i], staging);
+	err = run_tool(opts, &a, reasons, npre > 1 ? "new code" : m->units[pre_unit[0]].name);
 	argv_free(&a);
 	if (err || reasons->n)
 		goto out;
@@ -502,17 +554,38 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 		err = -errno;
 		sc_err("%s: %s", moddir, strerror(errno));
 	}
-	if (!err)
-		err = copy_ko(opts, pre_dir, pre_name, staging, m);
+	for (i = 0; !err && i < npre; i++) {
+		char *dir = NULL;
+
+		if (asprintf(&dir, i ? "%s/pre%zu" : "%s/pre", mods_dir, i) < 0)
+			err = -ENOMEM;
+		if (!err)
+			err = copy_ko(opts, dir, pre_name[i], staging, m);
+		if (!err)
+			err = sc_manifest_add_module(m, pre_name[i], "pre", m->units[pre_unit[i]].name);
+		free(dir);
+	}
 	if (!err)
 		err = copy_ko(opts, new_dir, new_name, staging, m);
+	/* the new module's units: comma-separated */
+	units = strdup("");
+	for (i = 0; !err && units && i < m->nunits; i++) {
+		char *p = NULL;
+
+		if (!m->units[i].changed.n && !m->units[i].added.n)
+			continue;
+		if (asprintf(&p, "%s%s%s", units, *units ? "," : "", m->units[i].name) < 0)
+			p = NULL;
+		free(units);
+		units = p;
+	}
+	if (!err && !units)
+		err = -ENOMEM;
 	if (!err)
-		err = sc_manifest_add_module(m, pre_name, "pre", u->name);
+		err = sc_manifest_add_module(m, new_name, "new", units);
 	if (!err)
-		err = sc_manifest_add_module(m, new_name, "new", u->name);
-	if (!err)
-		sc_progress(&opts->log, "modules: %s.ko (pre code), %s.ko (new code)",
-			    pre_name, new_name);
+		sc_progress(&opts->log, "modules: %s.ko%s (pre code), %s.ko (new code)",
+			    pre_name[0], npre > 1 ? " and more, one per unit" : "", new_name);
 out:
 	argv_free(&a);
 	free(mkpre);
@@ -520,12 +593,12 @@ out:
 	free(core);
 	free(kb);
 	free(rel);
-	free(pre_o);
-	free(post_o);
 	free(symvers);
 	free(moddir);
-	free(pre_dir);
 	free(new_dir);
 	free(mods_dir);
+	free(units);
+	free(pre_name);
+	free(pre_unit);
 	return err;
 }
