@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -285,5 +286,219 @@ int sc_apply_patch(const struct sc_opts *opts, const char *tree,
 		sc_verbose(&opts->log, "patch: %s", out);
 	}
 	free(out);
+	return err;
+}
+
+/* ------------------------------------------------------------ post build */
+
+static int read_text(const char *path, char **buf)
+{
+	FILE *f = fopen(path, "r");
+	size_t cap = 0;
+	ssize_t n;
+
+	*buf = NULL;
+	if (!f)
+		return -errno;
+	n = getdelim(buf, &cap, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(*buf);
+		*buf = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The value of "NAME := value" (one line) in @text, malloc'ed, or NULL. */
+static char *cmd_var(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = text;
+
+	while ((p = strstr(p, name))) {
+		if ((p == text || p[-1] == '\n') && !strncmp(p + n, " := ", 4)) {
+			p += n + 4;
+			return strndup(p, strcspn(p, "\n"));
+		}
+		p += n;
+	}
+	return NULL;
+}
+
+/* Preparation's outputs: kbuild remakes none of them after `-o prepare`. */
+static bool prepare_output(const char *path)
+{
+	static const char *const dirs[] = {
+		"include/generated/", "include/config/", "arch/x86/include/generated/",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!strncmp(path, dirs[i], strlen(dirs[i])))
+			return true;
+	return false;
+}
+
+/*
+ * The command kbuild recorded for @unit in @tree (make syntax: "$$" for
+ * "$", "$(pound)" for "#"), if replaying it is all kbuild's post build would
+ * do (see sc_rebuild_units); else NULL, and why in @why.
+ */
+static char *replayable(const char *tree, const char *orig, const struct timespec *pristine,
+			const char *unit, const char **why)
+{
+	const char *base = strrchr(unit, '/') ? strrchr(unit, '/') + 1 : unit;
+	char path[4400], var[4200], *text = NULL, *cmd = NULL, *src = NULL, *p;
+
+	snprintf(path, sizeof(path), "%s/%.*s.%s.cmd", tree, (int)(base - unit), unit, base);
+	if (read_text(path, &text)) {
+		*why = "no .cmd file";
+		return NULL;
+	}
+	snprintf(var, sizeof(var), "source_%s", unit);
+	src = cmd_var(text, var);
+	snprintf(var, sizeof(var), "cmd_%s", unit);
+	cmd = cmd_var(text, var);
+	*why = "not a C unit";
+	if (!src || !cmd || strlen(src) < 3 || strcmp(src + strlen(src) - 2, ".c"))
+		goto no;
+	/* the dependency list: "deps_UNIT := \", then one per line ending in "\" */
+	snprintf(var, sizeof(var), "\ndeps_%s := \\\n", unit);
+	p = strstr(text, var);
+	*why = "no dependency list";
+	if (!p)
+		goto no;
+	p += strlen(var);
+	while (*p) {
+		char *eol = strchr(p, '\n'), *tok, *end, dep[4200];
+		struct stat st;
+		bool more;
+
+		if (!eol)
+			eol = p + strlen(p);
+		more = eol > p && eol[-1] == '\\';
+		tok = p + strspn(p, " \t");
+		end = eol - (more ? 1 : 0);
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		p = *eol ? eol + 1 : eol;
+		if (end > tok && strncmp(tok, "$(wildcard ", 11)) {
+			snprintf(dep, sizeof(dep), "%.*s", (int)(end - tok), tok);
+			if (dep[0] != '/' && !prepare_output(dep)) {
+				/* a source: in the user's tree and older than its Makefile */
+				snprintf(path, sizeof(path), "%s/%s", orig, dep);
+				if (stat(path, &st) || st.st_mtim.tv_sec > pristine->tv_sec ||
+				    (st.st_mtim.tv_sec == pristine->tv_sec &&
+				     st.st_mtim.tv_nsec > pristine->tv_nsec)) {
+					*why = "reads a file the build generates";
+					goto no;
+				}
+			}
+		}
+		if (!more)
+			break;
+	}
+	free(text);
+	free(src);
+	return cmd;
+no:
+	free(text);
+	free(src);
+	free(cmd);
+	return NULL;
+}
+
+int sc_rebuild_units(const struct sc_opts *opts, const char *tree, const char *orig,
+		     const struct sc_strv *units)
+{
+	struct sc_strv rest = { 0 }, replay = { 0 };
+	char *mk = NULL, *conf = NULL, jobs[32], path[4200], top[4200];
+	struct stat makefile;
+	size_t i;
+	int err = 0;
+	FILE *f;
+
+	/*
+	 * Without `-o prepare` kbuild would redo preparation (asm-offsets.h
+	 * from a patched header); recordmcount rewrites objects after the
+	 * command.  Either way: kbuild.
+	 */
+	snprintf(path, sizeof(path), "%s/include/config/auto.conf", tree);
+	snprintf(top, sizeof(top), "%s/Makefile", orig);
+	if (!opts->prepared || read_text(path, &conf) || stat(top, &makefile) ||
+	    strstr(conf, "\nCONFIG_FTRACE_MCOUNT_USE_RECORDMCOUNT=y")) {
+		free(conf);
+		return sc_build_units(opts, tree, units);
+	}
+	free(conf);
+	for (i = 0; !err && i < units->n; i++) {
+		const char *why = NULL;
+		char *cmd = replayable(tree, orig, &makefile.st_mtim, units->v[i], &why);
+
+		if (cmd) {
+			err = sc_strv_add(&replay, units->v[i]);
+			if (!err)
+				err = sc_strv_add(&replay, cmd);
+			free(cmd);
+		} else {
+			sc_verbose(&opts->log, "%s: built by kbuild (%s)", units->v[i], why);
+			err = sc_strv_add(&rest, units->v[i]);
+		}
+	}
+	if (err)
+		goto out;
+	if (replay.n) {
+		/*
+		 * A makefile of the recorded commands, run as kbuild's rules run
+		 * them (set -e; its locale settings); make expands the .cmd
+		 * file's escapes as kbuild's own reading of it does.
+		 */
+		if (asprintf(&mk, "%s/.splice-create-replay.mk", tree) < 0) {
+			err = -ENOMEM;
+			goto out;
+		}
+		f = fopen(mk, "w");
+		if (!f) {
+			err = -errno;
+			sc_err("%s: %s", mk, strerror(errno));
+			goto out;
+		}
+		fputs("# splice-create: the commands kbuild recorded for these objects\n"
+		      "pound := \\#\nunexport LC_ALL\nexport LC_COLLATE := C\n"
+		      "export LC_NUMERIC := C\nexport NM := nm\nexport AWK := awk\n"
+		      ".PHONY: splice-all\nsplice-all:", f);
+		for (i = 0; i < replay.n; i += 2)
+			fprintf(f, " %s", replay.v[i]);
+		fputs("\n", f);
+		for (i = 0; i < replay.n; i += 2) {
+			fprintf(f, ".PHONY: %s\n%s:\n\t@set -e; %s\n", replay.v[i], replay.v[i],
+				replay.v[i + 1]);
+			/* rule_cc_o_c's check that would fail kbuild's build */
+			fprintf(f, "\t@set -e; ./scripts/check-local-export %s\n", replay.v[i]);
+			sc_verbose(&opts->log, "%s: kbuild's recorded command", replay.v[i]);
+		}
+		if (fclose(f)) {
+			err = -errno;
+			sc_err("%s: %s", mk, strerror(errno));
+			goto out;
+		}
+		snprintf(jobs, sizeof(jobs), "-j%u", opts->jobs);
+		{
+			char *argv[] = { "make", "-rR", "--no-print-directory", jobs, "-f", mk,
+					 "splice-all", NULL };
+
+			err = sc_run(opts, tree, argv);
+		}
+		if (err == -ECHILD)
+			sc_err("the post build failed in %s (its messages are above)", tree);
+		unlink(mk);
+	}
+	if (!err && rest.n)
+		err = sc_build_units(opts, tree, &rest);
+out:
+	free(mk);
+	sc_strv_free(&rest);
+	sc_strv_free(&replay);
 	return err;
 }

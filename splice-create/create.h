@@ -126,6 +126,13 @@ void sc_strv_free(struct sc_strv *s);
  */
 int sc_units_scan(const char *tree, const struct sc_strv *changed,
 		  struct sc_strv *units);
+/* Set: a running sc_units_scan stops soon with -EINTR (its result unwanted). */
+extern volatile int sc_units_cancel;
+/*
+ * The units of the .c/.S files among @changed themselves (where
+ * sc_units_scan starts; no tree needed): added to @units, sorted, unique.
+ */
+int sc_units_direct(const struct sc_strv *changed, struct sc_strv *units);
 
 struct sc_opts;
 /*
@@ -148,13 +155,24 @@ int sc_units_filter_deps(const struct sc_opts *opts, const char *tree,
 struct sc_farm {
 	char *tree;		/* the user's tree (never written) */
 	char *path;		/* the build copy */
-	struct timespec stamp;	/* when the copy was made */
+	struct timespec stamp;	/* the tree's clock when the copy was begun */
+	char *upper, *work;	/* an overlay's upper and work dirs, or NULL */
+	bool mounted;		/* @path is an overlay mount (tree.c) */
 };
 
 /*
- * Make @farm_path a build copy of @tree: hard links for sources, real copies
- * for every file preparation produced (newer than the top Makefile), since
- * kbuild rewrites some of those in place.
+ * Give this process a mount namespace of its own, so that the build copy
+ * can be an overlay mount no one else sees (and that ends with us).  Call
+ * it while single-threaded; failing (no privilege) only means a link farm.
+ */
+int sc_farm_isolate(const struct sc_opts *opts);
+/*
+ * Make @farm_path a build copy of @tree: an overlay mount when isolated
+ * (not with opts->keep, nor with SPLICE_CREATE_FARM=links in the
+ * environment), else a farm of hard links for sources and real copies for
+ * every file preparation produced (newer than the top Makefile), since
+ * kbuild rewrites some of those in place.  The upper/work dirs of an
+ * overlay are @farm_path.upper and @farm_path.work.
  */
 int sc_farm_create(const struct sc_opts *opts, const char *tree,
 		   const char *farm_path, struct sc_farm *farm);
@@ -162,7 +180,9 @@ int sc_farm_create(const struct sc_opts *opts, const char *tree,
 int sc_farm_own(const struct sc_farm *farm, const char *rel);
 /* -EEXIST (and names the files) if anything in @tree changed since create. */
 int sc_farm_check(const struct sc_farm *farm);
-/* Remove a directory tree (rm -rf); 0 if it doesn't exist. */
+/* Unmount an overlay farm (before removing its directory); 0 if none. */
+int sc_farm_unmount(struct sc_farm *farm);
+/* Remove a directory tree (rm -rf, not across mounts); 0 if it doesn't exist. */
 int sc_remove_tree(const char *path);
 void sc_farm_free(struct sc_farm *farm);
 
@@ -189,6 +209,16 @@ int sc_run_capture(const struct sc_opts *opts, const char *dir,
 /* `make -C tree -s -jN <kbuild args> units...`; errors shown as printed. */
 int sc_build_units(const struct sc_opts *opts, const char *tree,
 		   const struct sc_strv *units);
+/*
+ * The post build of @units in the copy @tree of @orig: kbuild recorded the
+ * exact command of each unit's pre build in its .cmd file, and that command
+ * is all kbuild would run again (same flags: the patch changes no build
+ * file), so it is replayed -- no top Makefile to read.  Units for which
+ * kbuild would do more (a generated header to remake, recordmcount,
+ * preparation not frozen) are built with sc_build_units.
+ */
+int sc_rebuild_units(const struct sc_opts *opts, const char *tree, const char *orig,
+		     const struct sc_strv *units);
 /*
  * Apply @patch_file in @tree with patch -p1 (or only check that it applies);
  * patch's own words on failure.

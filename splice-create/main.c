@@ -33,6 +33,8 @@
 #define SPLICE_BINDIR "/usr/local/bin"
 #endif
 
+struct scan_job;
+
 struct ctx {
 	struct sc_opts opts;
 	struct sc_patch patch;
@@ -48,7 +50,10 @@ struct ctx {
 	bool farm_made;
 	char *config_src;		/* config to build with, if not the tree's */
 	struct sc_manifest manifest;
-	bool scanned;			/* units found while the farm was made */
+	bool scanned;			/* c->units are the scan's (thread or not) */
+	struct scan_job *scan;		/* the #include scan, running, or NULL */
+	pthread_t scan_tid;
+	bool pre_built;			/* select_units built the pre objects */
 	size_t ncode_changes;
 	size_t nother;			/* files with no code (ignored) */
 	char *package;
@@ -398,10 +403,10 @@ static int save_patch(struct ctx *c)
 }
 
 /*
- * The #include scan reads the tree, the farm copy writes links to it: both
- * are seconds of I/O, so they run at once.  The scan reads the user's tree
- * (the farm is the same files) and never writes; signals stay with the
- * main thread, which waits for the copy.
+ * The #include scan reads the whole tree: seconds, so it runs in a thread
+ * while the farm copy is made and the changed .c files' own units are
+ * built (select_units).  The scan reads the user's tree (the farm is the
+ * same files) and never writes; signals stay with the main thread.
  */
 struct scan_job {
 	const char *tree;
@@ -418,12 +423,14 @@ static void *scan_thread(void *arg)
 	return NULL;
 }
 
-static int start_scan(struct ctx *c, struct scan_job *job, pthread_t *tid)
+static int start_scan(struct ctx *c)
 {
+	struct scan_job *job = calloc(1, sizeof(*job));
 	sigset_t block, old;
 	int err;
 
-	memset(job, 0, sizeof(*job));
+	if (!job)
+		return -ENOMEM;
 	job->tree = c->opts.srcdir;
 	job->changed = &c->changed;
 	sigemptyset(&block);
@@ -431,16 +438,38 @@ static int start_scan(struct ctx *c, struct scan_job *job, pthread_t *tid)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	err = pthread_create(tid, NULL, scan_thread, job);
+	err = pthread_create(&c->scan_tid, NULL, scan_thread, job);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		free(job);
+	else
+		c->scan = job;
 	return -err;
+}
+
+/* Wait for the scan: its units become c->units. */
+static int finish_scan(struct ctx *c)
+{
+	int err;
+
+	if (!c->scan)
+		return 0;
+	pthread_join(c->scan_tid, NULL);
+	err = c->scan->err;
+	if (!err) {
+		sc_strv_free(&c->units);
+		c->units = c->scan->units;
+		c->scanned = true;
+	} else {
+		sc_strv_free(&c->scan->units);
+	}
+	free(c->scan);
+	c->scan = NULL;
+	return err;
 }
 
 static int prepare_tree(struct ctx *c)
 {
-	struct scan_job job;
-	pthread_t tid;
-	bool scanning;
 	char *farm, *cfg;
 	int err;
 
@@ -450,22 +479,15 @@ static int prepare_tree(struct ctx *c)
 		return err;
 	if (asprintf(&farm, "%s/tree", c->workdir) < 0)
 		return -ENOMEM;
+	/* while single-threaded: a mount namespace for an overlay farm */
+	if (!c->opts.keep)
+		sc_farm_isolate(&c->opts);
 	/* another configuration re-prepares the farm: scan the farm after that */
-	scanning = !c->config_src && !start_scan(c, &job, &tid);
+	if (!c->config_src)
+		start_scan(c);
 	err = sc_farm_create(&c->opts, c->opts.srcdir, farm, &c->farm);
 	free(farm);
 	c->farm_made = true;
-	if (scanning) {
-		pthread_join(tid, NULL);
-		if (!err && job.err)
-			err = job.err;
-		if (!err) {
-			c->units = job.units;
-			c->scanned = true;
-		} else {
-			sc_strv_free(&job.units);
-		}
-	}
 	if (err)
 		return err;
 	/* a patch that doesn't apply fails now, not after the pre build */
@@ -500,20 +522,69 @@ static int prepare_tree(struct ctx *c)
 	return err;
 }
 
+static int build_pre_units(struct ctx *c, const struct sc_strv *units, bool more)
+{
+	sc_progress(&c->opts.log, "building %zu %spre unit%s", units->n, more ? "more " : "",
+		    units->n == 1 ? "" : "s");
+	return sc_build_units(&c->opts, c->farm.path, units);
+}
+
+/*
+ * The units, configured; while the scan runs, the changed .c/.S files' own
+ * units are built already (the scan only adds the units that #include a
+ * changed file), the rest once it is done.
+ */
 static int select_units(struct ctx *c)
 {
-	size_t candidates;
-	int err;
+	struct sc_strv direct = { 0 }, seen = { 0 }, rest = { 0 };
+	size_t candidates, i;
+	int err = 0;
 
-	if (!c->scanned) {
-		err = sc_units_scan(c->farm.path, &c->changed, &c->units);
+	if (c->scan) {
+		err = sc_units_direct(&c->changed, &direct);
+		if (!err)
+			err = sc_units_direct(&c->changed, &seen);
+		if (!err)
+			err = sc_units_configured(&c->opts, c->farm.path, &direct);
+		if (!err && direct.n)
+			err = build_pre_units(c, &direct, false);
+		{
+			int serr = finish_scan(c);
+
+			if (!err)
+				err = serr;
+		}
+		for (i = 0; !err && i < c->units.n; i++)
+			if (!sc_strv_has(&seen, c->units.v[i]))
+				err = sc_strv_add(&rest, c->units.v[i]);
+		candidates = c->units.n;
+		if (!err)
+			err = sc_units_configured(&c->opts, c->farm.path, &rest);
+		if (!err && rest.n)
+			err = build_pre_units(c, &rest, direct.n > 0);
+		sc_strv_free(&c->units);
+		for (i = 0; !err && i < direct.n; i++)
+			err = sc_strv_add(&c->units, direct.v[i]);
+		for (i = 0; !err && i < rest.n; i++)
+			err = sc_strv_add(&c->units, rest.v[i]);
+		sc_strv_sort(&c->units);
+		c->pre_built = true;
+		sc_strv_free(&direct);
+		sc_strv_free(&seen);
+		sc_strv_free(&rest);
+		if (err)
+			return err;
+	} else {
+		if (!c->scanned) {
+			err = sc_units_scan(c->farm.path, &c->changed, &c->units);
+			if (err)
+				return err;
+		}
+		candidates = c->units.n;
+		err = sc_units_configured(&c->opts, c->farm.path, &c->units);
 		if (err)
 			return err;
 	}
-	candidates = c->units.n;
-	err = sc_units_configured(&c->opts, c->farm.path, &c->units);
-	if (err)
-		return err;
 	sc_verbose(&c->opts.log, "%zu candidate units include a changed file, %zu are built "
 		   "with this configuration", candidates, c->units.n);
 	return 0;
@@ -546,10 +617,11 @@ static int build_pre(struct ctx *c)
 	size_t before = c->units.n;
 	int err;
 
-	sc_progress(&c->opts.log, "building %zu pre unit%s", c->units.n, c->units.n == 1 ? "" : "s");
-	err = sc_build_units(&c->opts, c->farm.path, &c->units);
-	if (err)
-		return err;
+	if (!c->pre_built) {
+		err = build_pre_units(c, &c->units, false);
+		if (err)
+			return err;
+	}
 	/* the dependency files now say exactly which units read what */
 	err = sc_units_filter_deps(&c->opts, c->farm.path, &c->changed, &c->units);
 	if (err)
@@ -585,7 +657,7 @@ static int build_post(struct ctx *c)
 	int err;
 
 	sc_progress(&c->opts.log, "building post");
-	err = sc_build_units(&c->opts, c->farm.path, &c->units);
+	err = sc_rebuild_units(&c->opts, c->farm.path, c->farm.tree, &c->units);
 	return err ? err : save_objects(c, "post");
 }
 
@@ -1103,7 +1175,11 @@ int main(int argc, char **argv)
 	}
 
 	/* every exit path: the tree must be as we found it, the farm gone */
+	sc_units_cancel = 1;
+	finish_scan(&c);
 	if (c.farm_made && sc_farm_check(&c.farm))
+		status = SC_EXIT_FAILURE;
+	if (sc_farm_unmount(&c.farm))
 		status = SC_EXIT_FAILURE;
 	if (c.workdir) {
 		if (c.opts.keep) {
