@@ -20,7 +20,9 @@
  *    .altinstructions, .parainstructions and .smp_locks that point into
  *    the object's own loaded sections: the loader needs them to patch.
  *  - undefined symbols become weak (nothing refers to them any more), so
- *    neither modpost nor the loader insists on finding them.
+ *    neither modpost nor the loader insists on finding them; so do the
+ *    entry points a unit of a loadable module defines (init_module,
+ *    cleanup_module), which are the stub's in the pre module.
  *  - sections the loader would act on with the pre module's identity
  *    (ftrace's __mcount_loc, jump labels, static calls, exports, tracepoints,
  *    exception and bug tables, ORC, per-CPU data, ...) lose SHF_ALLOC and
@@ -111,11 +113,24 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 	 * and a strong reference from the stub (to __fentry__, say) still
 	 * binds to the kernel's, not to anything of ours.
 	 */
-	for (i = 1; i < e->nsyms; i++)
-		if (e->syms[i].st_shndx == SHN_UNDEF &&
-		    ELF64_ST_BIND(e->syms[i].st_info) == STB_GLOBAL)
-			e->syms[i].st_info = ELF64_ST_INFO(STB_WEAK,
-							   ELF64_ST_TYPE(e->syms[i].st_info));
+	for (i = 1; i < e->nsyms; i++) {
+		Elf64_Sym *sym = &e->syms[i];
+		const char *name = om_elf_symname(e, i);
+
+		/*
+		 * A unit of a loadable module defines the module's entry
+		 * points (module_init()'s alias init_module, cleanup_module):
+		 * the pre module's are its stub's.
+		 */
+		if (sym->st_shndx != SHN_UNDEF && ELF64_ST_BIND(sym->st_info) != STB_LOCAL &&
+		    (!strcmp(name, "init_module") || !strcmp(name, "cleanup_module"))) {
+			sym->st_shndx = SHN_UNDEF;
+			sym->st_value = 0;
+			sym->st_size = 0;
+		}
+		if (sym->st_shndx == SHN_UNDEF && ELF64_ST_BIND(sym->st_info) == STB_GLOBAL)
+			sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
+	}
 	return 0;
 }
 

@@ -246,6 +246,30 @@ static enum splice_cause splice_cause_of(int ret)
 	}
 }
 
+struct splice_modseen {
+	const char *name;
+	bool seen;
+};
+
+static int splice_mod_seen(void *data, const char *sym, struct module *mod, unsigned long addr)
+{
+	struct splice_modseen *c = data;
+
+	if (strcmp(mod->name, c->name))
+		return 0;
+	c->seen = true;
+	return 1;	/* enough */
+}
+
+/* Is module @name loaded (it has a symbol in kallsyms)? */
+static bool splice_module_loaded(const char *name)
+{
+	struct splice_modseen c = { .name = name };
+
+	splice_ksym.module_kallsyms_on_each_symbol(splice_mod_seen, &c);
+	return c.seen;
+}
+
 bool splice_pre_present(struct splice_upd *u)
 {
 	struct splice_pre_unit *pu;
@@ -277,6 +301,12 @@ enum splice_cause splice_pre_match(struct splice_upd *u)
 		pu->debug = u->debug;
 		om_match_free(pu->match);
 		pu->match = NULL;
+		if (pu->pub->objname && !splice_module_loaded(pu->pub->objname)) {
+			upd_err(u, "%s: module %s is not loaded\n", pu->pub->unit, pu->pub->objname);
+			if (cause == SPLICE_OK)
+				cause = SPLICE_TARGET_NOT_LOADED;
+			continue;
+		}
 		splice_pre_drop_code(pu);
 		ret = splice_pre_load_code(pu);
 		if (!ret)
