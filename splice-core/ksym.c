@@ -49,6 +49,7 @@ int splice_ksym_init(void)
 		SPLICE_KSYM(text_mutex),
 		SPLICE_KSYM(stack_trace_save_tsk_reliable),
 		SPLICE_KSYM(stop_machine_cpuslocked),
+		SPLICE_KSYM(idle_task),
 	};
 	unsigned long addr;
 	size_t i;

@@ -31,6 +31,7 @@ struct splice_ksyms {
 					     unsigned int size);
 	int (*stop_machine_cpuslocked)(cpu_stop_fn_t fn, void *data,
 				       const struct cpumask *cpus);
+	struct task_struct *(*idle_task)(int cpu);
 };
 
 /*

@@ -203,12 +203,15 @@ static bool splice_check_task(struct splice_sm *sm, struct task_struct *t)
 /*
  * Every thread except those running now: under stop_machine they are the
  * stopper threads, this one included, which run only stop_machine's code.
- * Idle tasks (not in the thread list) run only the idle loop.
+ * The idle tasks are not in the thread list: each CPU's is checked too
+ * (switched out for the stopper, like every other task; a replaced
+ * function in the idle loop, such as do_idle(), is one they never leave).
  */
 static bool splice_check_stacks(struct splice_sm *sm)
 {
 	struct task_struct *g, *t;
 	bool busy = false;
+	int cpu;
 
 	sm->conflicts_len = 0;
 	sm->u->conflicts[0] = '\0';
@@ -219,6 +222,12 @@ static bool splice_check_stacks(struct splice_sm *sm)
 		busy |= splice_check_task(sm, t);
 	}
 	rcu_read_unlock();
+	for_each_online_cpu(cpu) {
+		t = splice_ksym.idle_task(cpu);
+		if (!t || t == current || READ_ONCE(t->on_cpu))
+			continue;
+		busy |= splice_check_task(sm, t);
+	}
 	return busy;
 }
 
