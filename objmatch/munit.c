@@ -215,6 +215,39 @@ static const struct om_symbol *section_func_named(const struct om_object *obj,
 	return sym;
 }
 
+static size_t funcs_in(const struct om_section *sec)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sec->nsyms; i++)
+		n += sec->syms[i]->type == OM_SYM_FUNC;
+	return n;
+}
+
+/*
+ * Why function @name can't be matched: -ENOTSUP when it shares its section
+ * with other functions (__sched, __kprobes, ... put functions into one
+ * named section even with -ffunction-sections), else -ENOENT.
+ */
+static int not_alone(const struct om_object *obj, const char *name,
+		     const struct om_options *opts)
+{
+	const struct om_symbol *sym = om_symbol_by_name(obj, name);
+
+	while (sym && (sym->type != OM_SYM_FUNC || !sym->sec))
+		sym = om_symbol_next_same(obj, sym);
+	if (!sym) {
+		om_log(opts, OM_LOG_ERROR, "%s: no function %s to match", obj->name, name);
+		return -ENOENT;
+	}
+	om_log(opts, OM_LOG_ERROR,
+	       "%s[%s+0x%llx]: %s shares the section with %zu other functions (an attribute "
+	       "such as __sched places them there): splice replaces only functions that "
+	       "have a section of their own", obj->name, sym->sec->name,
+	       (unsigned long long)sym->value, name, funcs_in(sym->sec) - 1);
+	return -ENOTSUP;
+}
+
 int om_munit_build(const struct om_object *obj, const char *const *funcs, size_t n,
 		   const struct om_options *opts, struct om_munit_build **out)
 {
@@ -297,8 +330,11 @@ int om_munit_build(const struct om_object *obj, const char *const *funcs, size_t
 		char cold[512];
 
 		if (!sym) {
-			om_log(opts, OM_LOG_ERROR, "%s: no function %s to match", obj->name, funcs[i]);
-			ret = -ENOENT;
+			ret = not_alone(obj, funcs[i], opts);
+			goto fail;
+		}
+		if (funcs_in(sym->sec) > 1) {
+			ret = not_alone(obj, funcs[i], opts);
 			goto fail;
 		}
 		b->secs[sym->sec->index].flags |= OM_MSEC_MATCH;
