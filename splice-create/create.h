@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * splice-create: from a unified diff to an update package.  This header is
- * the component's whole interface between its files (and the unit tests).
+ * the interface of the component's library, libcreate.a: between its files,
+ * and to the program and the unit tests.  The program's own files (main.c,
+ * defaults.c, phases.c, files.c) share run.h.
  *
  * Errors: functions return 0 or a negative errno and say what went wrong
  * through sc_err() before returning; only main() turns results into exit
