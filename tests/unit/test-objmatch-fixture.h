@@ -31,10 +31,19 @@ bool log_contains(const char *substring);
 void log_reset(void);
 
 /*
- * Run splice-objdiff ARGS; returns its exit status, stdout in @out (NUL
- * terminated, truncated to @outsz), stderr in @err (may be NULL).
+ * Run objmatch/TOOL ARGS of the build tree (splice-objdiff, splice-mkpre,
+ * splice-mknew); returns its exit status, stdout in @out (NUL terminated,
+ * truncated to @outsz), stderr in @err (may be NULL).
  */
+int run_tool(const char *tool, const char *args, char *out, size_t outsz,
+	     char *err, size_t errsz);
+/* run_tool("splice-objdiff", ...) */
 int run_objdiff(const char *args, char *out, size_t outsz, char *err, size_t errsz);
+/*
+ * The contents of @path, NUL terminated, truncated to @sz - 1 bytes;
+ * false (and "") if it can't be read.
+ */
+bool read_text(const char *path, char *buf, size_t sz);
 
 /* The diff of a fixture's pre and post objects through the library. */
 struct om_diff *fixture_diff(const char *name, struct om_object **pre,
