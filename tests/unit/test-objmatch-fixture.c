@@ -64,6 +64,16 @@ void fixture_build(const char *name)
 	}
 }
 
+TCase *fixture_tcase(const char *name, void (*setup)(void))
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_set_timeout(tc, 60);
+	if (setup)
+		tcase_add_checked_fixture(tc, setup, NULL);
+	return tc;
+}
+
 /* ------------------------------------------------------------ log hook */
 
 #define MAX_EXPECT 8

@@ -7,6 +7,7 @@
 #ifndef TEST_OBJMATCH_FIXTURE_H
 #define TEST_OBJMATCH_FIXTURE_H
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,6 +20,11 @@
 void fixture_build(const char *name);
 /* Path of a built fixture object (static buffer per side). */
 const char *fixture_obj(const char *name, bool post);
+/*
+ * A test case whose tests build fixtures: a 60 s timeout, and @setup (may
+ * be NULL) run before each test in its own process.
+ */
+TCase *fixture_tcase(const char *name, void (*setup)(void));
 
 /*
  * The log hook.  Messages at OM_LOG_ERROR fail the test unless one of the

@@ -101,24 +101,25 @@ static void rewrite(struct om_newmod_opts *o, const char *name, struct om_elf *e
 
 /* ------------------------------------------------------------ reading ELF */
 
-static size_t sym_named(const struct om_elf *e, const char *name)
+/* The first of indexes 1..@n-1 that @name_of calls @name, or 0. */
+static size_t index_named(const struct om_elf *e, size_t n,
+			  const char *(*name_of)(const struct om_elf *, size_t), const char *name)
 {
 	size_t i;
 
-	for (i = 1; i < e->nsyms; i++)
-		if (!strcmp(om_elf_symname(e, i), name))
-			return i;
-	return 0;
+	for (i = 1; i < n && strcmp(name_of(e, i), name); i++)
+		;
+	return i < n ? i : 0;
+}
+
+static size_t sym_named(const struct om_elf *e, const char *name)
+{
+	return index_named(e, e->nsyms, om_elf_symname, name);
 }
 
 static size_t sec_named(const struct om_elf *e, const char *name)
 {
-	size_t i;
-
-	for (i = 1; i < e->nsec; i++)
-		if (!strcmp(om_elf_secname(e, i), name))
-			return i;
-	return 0;
+	return index_named(e, e->nsec, om_elf_secname, name);
 }
 
 /* The relocations of section @sec (by index); NULL if it has none. */
@@ -479,10 +480,8 @@ END_TEST
 static Suite *objmatch_mknew_suite(void)
 {
 	Suite *s = suite_create("objmatch-mknew");
-	TCase *lib = tcase_create("rewrite"), *tool = tcase_create("tool");
+	TCase *lib = fixture_tcase("rewrite", setup), *tool = fixture_tcase("tool", setup);
 
-	tcase_set_timeout(lib, 60);
-	tcase_add_checked_fixture(lib, setup, NULL);
 	tcase_add_test(lib, kept_globals_list_the_new_helper);
 	tcase_add_test(lib, provided_call_stays_a_relocation);
 	tcase_add_test(lib, unprovided_call_becomes_a_record);
@@ -490,9 +489,6 @@ static Suite *objmatch_mknew_suite(void)
 	tcase_add_test(lib, second_unit_symbols_and_header);
 	tcase_add_test(lib, first_unit_of_a_module_target);
 	suite_add_tcase(s, lib);
-
-	tcase_set_timeout(tool, 60);
-	tcase_add_checked_fixture(tool, setup, NULL);
 	tcase_add_test(tool, tool_two_units);
 	tcase_add_test(tool, tool_usage_errors);
 	suite_add_tcase(s, tool);

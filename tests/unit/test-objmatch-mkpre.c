@@ -165,17 +165,12 @@ END_TEST
 static Suite *objmatch_mkpre_suite(void)
 {
 	Suite *s = suite_create("objmatch-mkpre");
-	TCase *lib = tcase_create("munit"), *tool = tcase_create("tool");
+	TCase *lib = fixture_tcase("munit", setup), *tool = fixture_tcase("tool", setup);
 
-	tcase_set_timeout(lib, 60);
-	tcase_add_checked_fixture(lib, setup, NULL);
 	tcase_add_test(lib, function_alone_in_its_section);
 	tcase_add_test(lib, shared_section_not_supported);
 	tcase_add_test(lib, missing_function_not_found);
 	suite_add_tcase(s, lib);
-
-	tcase_set_timeout(tool, 60);
-	tcase_add_checked_fixture(tool, setup, NULL);
 	tcase_add_test(tool, tool_unit_name_in_stub);
 	tcase_add_test(tool, tool_shared_section_refused);
 	tcase_add_test(tool, tool_missing_function_fails);
