@@ -1,7 +1,9 @@
 #!/bin/bash
 # splice-create against Debian's own source (the VM harness's prepared tree):
 # exit statuses, the manifest's function list, and that the source tree is
-# byte-identical afterwards -- also after a run interrupted with SIGINT.
+# byte-identical afterwards -- also after a run interrupted with SIGINT, and
+# after a run in a link farm (SPLICE_CREATE_FARM=links), the scratch tree
+# splice-create falls back to when it may not mount an overlay.
 #
 # Skipped (77) when SPLICE_SKIP_REAL_TESTS=1 or the harness has no tree.
 set -uo pipefail
@@ -10,6 +12,7 @@ top_build=${SPLICE_TOP_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 srcdir=${SPLICE_TEST_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 vm=${SPLICE_VM:-$top_build/scripts/splice-vm}
 create=$top_build/splice-create/splice-create
+objdiff=$top_build/objmatch/splice-objdiff
 patches=$srcdir/create/patches
 
 [ -n "${SPLICE_SKIP_REAL_TESTS:-}" ] && { echo "SKIP: SPLICE_SKIP_REAL_TESTS"; exit 77; }
@@ -29,6 +32,21 @@ stamp=$work/stamp
 touch "$stamp"
 sleep 1
 sums_before=$(cd "$tree" && sha256sum fs/proc/meminfo.c mm/util.c)
+# every entry of the tree (name, size, mtime, inode: a write through a hard
+# link of a link farm changes the mtime), and the bytes of what building
+# fs/proc/meminfo.o reads or kbuild would rewrite; about 2 s each time
+tree_state() {
+	(cd "$tree" && find . -printf '%P %s %T@ %i\n' | LC_ALL=C sort &&
+		find fs/proc include/generated include/config -type f -print0 |
+		LC_ALL=C sort -z | xargs -0 sha256sum)
+}
+tree_state >"$work/tree.before"
+
+tree_identical() {	# $1: what ran
+	tree_state >"$work/tree.after"
+	cmp -s "$work/tree.before" "$work/tree.after" ||
+		bad "$1: the source tree differs: $(diff "$work/tree.before" "$work/tree.after" | head -n 5)"
+}
 
 tree_untouched() {	# $1: what ran
 	local changed
@@ -40,52 +58,77 @@ tree_untouched() {	# $1: what ran
 }
 
 run() {	# run EXPECTED_STATUS NAME [ARGS...]: splice-create on patches/NAME.patch
-	local expect=$1 name=$2 rc
+	local expect=$1 name=$2 rc out
 	shift 2
-	echo "== $name (expect $expect)"
-	"$create" -o "$work/out" "$@" "$patches/$name.patch" >"$work/$name.out" 2>&1
+	out=$work/${RUN_LABEL:-$name}.out	# RUN_LABEL: a second run of one patch
+	echo "== ${RUN_LABEL:-$name} (expect $expect)"
+	"$create" -o "$work/out" "$@" "$patches/$name.patch" >"$out" 2>&1
 	rc=$?
-	cat "$work/$name.out"
+	cat "$out"
 	[ "$rc" = "$expect" ] || bad "$name: exit status $rc, expected $expect"
 	tree_untouched "$name"
 }
 
-# a one-function fix: a package naming exactly that function
-run 0 meminfo-string --id meminfo_fix
-pkg=$work/out/splice-meminfo_fix.tar.gz
-if [ -f "$pkg" ]; then
-	mkdir -p "$work/pkg" && tar -xzf "$pkg" -C "$work/pkg" || bad "cannot unpack $pkg"
-	cat "$work/pkg/manifest"
-	[ "$(grep -E '^(changed|new|removed) ' "$work/pkg/manifest")" = "changed meminfo_proc_show" ] ||
-		bad "manifest does not name exactly meminfo_proc_show"
-	grep -qx 'unit fs/proc/meminfo.o' "$work/pkg/manifest" || bad "manifest: no unit line"
-	grep -qx 'id meminfo_fix' "$work/pkg/manifest" || bad "manifest: wrong id"
+# check_package ID OUTPUT: splice-ID.tar.gz is the one-function fix of
+# meminfo-string.patch, unpacked into $work/pkg-ID; OUTPUT what the run said
+check_package() {
+	local id=$1 out=$2 pkg=$work/out/splice-$1.tar.gz dir=$work/pkg-$1 f sum mod ko release
+	[ -f "$pkg" ] || { bad "no package $pkg"; return; }
+	mkdir -p "$dir" && tar -xzf "$pkg" -C "$dir" || bad "cannot unpack $pkg"
+	cat "$dir/manifest"
+	[ "$(grep -E '^(changed|new|removed) ' "$dir/manifest")" = "changed meminfo_proc_show" ] ||
+		bad "$id: manifest does not name exactly meminfo_proc_show"
+	grep -qx 'unit fs/proc/meminfo.o' "$dir/manifest" || bad "$id: manifest: no unit line"
+	grep -qx "id $id" "$dir/manifest" || bad "$id: manifest: wrong id"
 	grep -qx "kernel-release $(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
-		"$tree/include/generated/utsrelease.h")" "$work/pkg/manifest" || bad "manifest: release"
+		"$tree/include/generated/utsrelease.h")" "$dir/manifest" || bad "$id: manifest: release"
 	for f in patch pre/fs/proc/meminfo.o post/fs/proc/meminfo.o; do
-		sum=$(sha256sum "$work/pkg/$f" | cut -d' ' -f1)
-		grep -qx "file $f $sum" "$work/pkg/manifest" || bad "manifest: sha256 of $f"
+		sum=$(sha256sum "$dir/$f" | cut -d' ' -f1)
+		grep -qx "file $f $sum" "$dir/manifest" || bad "$id: manifest: sha256 of $f"
 	done
 	# the update's kernel modules: pre code and new code, built for the release
-	release=$(sed -n 's/^kernel-release //p' "$work/pkg/manifest")
-	[ "$(grep '^module ' "$work/pkg/manifest")" = "module splice_meminfo_fix_pre pre fs/proc/meminfo.o
-module splice_meminfo_fix_new new fs/proc/meminfo.o" ] || bad "manifest: module lines"
-	for mod in splice_meminfo_fix_pre splice_meminfo_fix_new; do
-		ko=$work/pkg/modules/$mod.ko
-		[ -f "$ko" ] || { bad "package: no modules/$mod.ko"; continue; }
+	release=$(sed -n 's/^kernel-release //p' "$dir/manifest")
+	[ "$(grep '^module ' "$dir/manifest")" = "module splice_${id}_pre pre fs/proc/meminfo.o
+module splice_${id}_new new fs/proc/meminfo.o" ] || bad "$id: manifest: module lines"
+	for mod in "splice_${id}_pre" "splice_${id}_new"; do
+		ko=$dir/modules/$mod.ko
+		[ -f "$ko" ] || { bad "$id: package: no modules/$mod.ko"; continue; }
 		sum=$(sha256sum "$ko" | cut -d' ' -f1)
-		grep -qx "file modules/$mod.ko $sum" "$work/pkg/manifest" || bad "manifest: sha256 of $mod.ko"
+		grep -qx "file modules/$mod.ko $sum" "$dir/manifest" || bad "$id: manifest: sha256 of $mod.ko"
 		[ "$(/sbin/modinfo -F name "$ko")" = "$mod" ] || bad "$mod.ko: module name"
 		[ "$(/sbin/modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$release" ] ||
 			bad "$mod.ko: vermagic is not $release"
 		/sbin/modinfo -F depends "$ko" | grep -Eq 'splice[-_]core' || bad "$mod.ko: does not depend on splice_core"
 	done
-	grep -q 'building modules' "$work/meminfo-string.out" || bad "no 'building modules' progress line"
-	cmp -s "$work/pkg/patch" "$patches/meminfo-string.patch" || bad "package: patch differs"
-	grep -q 'changed: meminfo_proc_show' "$work/meminfo-string.out" || bad "no 'changed:' line"
-else
-	bad "no package $pkg"
-fi
+	[ "$(cd "$dir" && find . -type f | LC_ALL=C sort)" = "./manifest
+./modules/splice_${id}_new.ko
+./modules/splice_${id}_pre.ko
+./patch
+./post/fs/proc/meminfo.o
+./pre/fs/proc/meminfo.o" ] || bad "$id: package files: $(cd "$dir" && find . -type f)"
+	grep -q 'building modules' "$out" || bad "$id: no 'building modules' progress line"
+	cmp -s "$dir/patch" "$patches/meminfo-string.patch" || bad "$id: package: patch differs"
+	grep -q 'changed: meminfo_proc_show' "$out" || bad "$id: no 'changed:' line"
+}
+
+# a one-function fix: a package naming exactly that function (the scratch
+# tree is an overlay when we run as root)
+run 0 meminfo-string --id meminfo_fix
+check_package meminfo_fix "$work/meminfo-string.out"
+
+# the same in a link farm: the same package, the tree untouched byte for byte
+RUN_LABEL=links SPLICE_CREATE_FARM=links run 0 meminfo-string --id links -v
+grep -q 'scratch tree: link farm' "$work/links.out" || bad "links: no link farm (-v says)"
+check_package links "$work/links.out"
+# the objects differ in their debug info's paths, not in code or data
+for side in pre post; do
+	"$objdiff" "$work/pkg-meminfo_fix/$side/fs/proc/meminfo.o" \
+		"$work/pkg-links/$side/fs/proc/meminfo.o" >"$work/links.objdiff" 2>&1
+	rc=$?
+	[ "$rc" = 3 ] || bad "links: $side object differs from the overlay run's (splice-objdiff exit $rc):
+$(cat "$work/links.objdiff")"
+done
+tree_identical links
 
 run 3 comment-only		# a C comment: the units are rebuilt, nothing differs
 run 3 doc-only			# Documentation only: nothing to build
@@ -93,7 +136,7 @@ run 2 global-init		# a global's initial value: refused with the reason
 grep -q 'sysctl_overcommit_ratio' "$work/global-init.out" || bad "global-init: reason not named"
 run 1 does-not-apply		# patch's own words
 grep -q 'FAILED' "$work/does-not-apply.out" || bad "does-not-apply: patch's message missing"
-[ -z "$(ls "$work/out" | grep -v meminfo_fix)" ] || bad "packages written for failed runs: $(ls "$work/out")"
+[ -z "$(ls "$work/out" | grep -Ev 'meminfo_fix|links')" ] || bad "packages written for failed runs: $(ls "$work/out")"
 
 # interrupted in the middle of the pre build: no trace in the tree or TMPDIR
 echo "== SIGINT while building"
@@ -111,6 +154,7 @@ cat "$work/int.out"
 [ "$rc" = 130 ] || bad "SIGINT: exit status $rc, expected 130 (killed by SIGINT)"
 [ ! -e "$work/out/splice-interrupted.tar.gz" ] || bad "SIGINT: a package was written"
 tree_untouched "SIGINT"
+tree_identical "all runs"
 
 [ $fail = 0 ] && echo "PASS"
 exit $fail

@@ -64,6 +64,16 @@ void fixture_build(const char *name)
 	}
 }
 
+TCase *fixture_tcase(const char *name, void (*setup)(void))
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_set_timeout(tc, 60);
+	if (setup)
+		tcase_add_checked_fixture(tc, setup, NULL);
+	return tc;
+}
+
 /* ------------------------------------------------------------ log hook */
 
 #define MAX_EXPECT 8
@@ -121,7 +131,7 @@ void log_reset(void)
 
 /* ------------------------------------------------------------ tool */
 
-static void slurp(const char *path, char *buf, size_t sz)
+bool read_text(const char *path, char *buf, size_t sz)
 {
 	FILE *f = fopen(path, "r");
 	size_t n = 0;
@@ -131,22 +141,29 @@ static void slurp(const char *path, char *buf, size_t sz)
 		fclose(f);
 	}
 	buf[n] = '\0';
+	return f != NULL;
 }
 
-int run_objdiff(const char *args, char *out, size_t outsz, char *err, size_t errsz)
+int run_tool(const char *tool, const char *args, char *out, size_t outsz,
+	     char *err, size_t errsz)
 {
 	const char *top = getenv("SPLICE_TOP_BUILDDIR");
 	char o[4096], e[4096];
 	int rc;
 
-	snprintf(o, sizeof(o), "%s/objdiff.out", test_tmpdir());
-	snprintf(e, sizeof(e), "%s/objdiff.err", test_tmpdir());
-	rc = test_system("'%s/objmatch/splice-objdiff' %s >'%s' 2>'%s'",
-			 top ? top : "..", args, o, e);
-	slurp(o, out, outsz);
+	snprintf(o, sizeof(o), "%s/%s.out", test_tmpdir(), tool);
+	snprintf(e, sizeof(e), "%s/%s.err", test_tmpdir(), tool);
+	rc = test_system("'%s/objmatch/%s' %s >'%s' 2>'%s'",
+			 top ? top : "..", tool, args, o, e);
+	read_text(o, out, outsz);
 	if (err)
-		slurp(e, err, errsz);
+		read_text(e, err, errsz);
 	return rc;
+}
+
+int run_objdiff(const char *args, char *out, size_t outsz, char *err, size_t errsz)
+{
+	return run_tool("splice-objdiff", args, out, outsz, err, errsz);
 }
 
 struct om_diff *fixture_diff(const char *name, struct om_object **pre,
