@@ -320,7 +320,7 @@ static int splice_early_apply(struct module *mod)
 	for (i = 0; i < ntabs; i++)
 		total += splice_early_resolve(mod, tabs[i], vals[i], fields[i], &err);
 	if (err) {
-		pr_err("splice: %s: jump-label keys of the new code not found: load refused\n",
+		pr_err("splice: %s: jump-label keys of the new code unresolved, load refused\n",
 		       mod->name);
 		goto out;
 	}
