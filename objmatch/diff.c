@@ -115,6 +115,20 @@ static enum sec_role section_role(const struct om_section *sec)
 	return ROLE_OTHER;	/* ROLE_ITEMS once an item is found in it */
 }
 
+/*
+ * Writable data the new code brings its own copy of (docs/new-code.md): a
+ * pr_debug() descriptor (struct _ddebug in __dyndbg) belongs to its call
+ * site, and splice-mknew keeps the descriptors of the new code in the new
+ * module, which the module loader registers with dynamic debug.  A changed
+ * one (pr_debug("old") -> pr_debug("new")) is no refusal: like read-only
+ * data, it changes the functions that use it.  Nor is one a function no
+ * longer uses: its only state is whether the call site prints.
+ */
+static bool is_carried_section(const struct om_section *sec)
+{
+	return !strcmp(sec->name, "__dyndbg");
+}
+
 static int collect(struct side *s)
 {
 	const struct om_object *obj = s->obj;
@@ -145,6 +159,7 @@ static int collect(struct side *s)
 		it->init = arch_is_init_section(sym->sec->name);
 		it->static_local = !it->is_func && sym->bind == OM_BIND_LOCAL &&
 				   is_static_local_name(sym->name);
+		it->carried = !it->is_func && is_carried_section(sym->sec);
 		s->by_sym[i] = it;
 	}
 	return 0;
@@ -265,7 +280,8 @@ static int propagate(struct differ *d)
 		for (i = 0; i < d->post.nitems; i++) {
 			struct item *it = &d->post.items[i];
 
-			if (it->is_func || it->writable || it->state != OM_CHANGED)
+			if (it->is_func || (it->writable && !it->carried) ||
+			    it->state != OM_CHANGED)
 				continue;
 			for (u = 0; u < it->users.n; u++) {
 				struct item *user = it->users.v[u];
@@ -275,7 +291,8 @@ static int propagate(struct differ *d)
 				if (!user->is_func && user->writable)
 					continue;
 				mark_changed(user, om_strdup_printf(
-					"uses changed read-only data %s", it->sym->name));
+					"uses changed %s %s", it->carried ? "call-site data" :
+					"read-only data", it->sym->name));
 				again = true;
 			}
 		}
@@ -397,7 +414,7 @@ static int refuse_items(struct differ *d)
 		}
 		if (it->state != OM_CHANGED)
 			continue;
-		if (!it->is_func && it->writable) {
+		if (!it->is_func && it->writable && !it->carried) {
 			err = add_refusal(d, post, sym->sec, sym, sym->name,
 					  "changed %s data (the running kernel's copy can't be replaced)",
 					  sym->sec->data ? "initialised" : "zero-initialised");
@@ -429,7 +446,7 @@ static int refuse_items(struct differ *d)
 		for (r = 0; !err && r < f->refs.n; r++) {
 			struct item *c = f->refs.v[r];
 
-			if (!c->static_local || !c->writable)
+			if (!c->static_local || !c->writable || c->carried)
 				continue;
 			if (c->twin && refers_to(g, c->twin))
 				continue;

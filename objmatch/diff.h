@@ -25,6 +25,7 @@ struct item {
 	bool writable;		/* data in a writable section */
 	bool init;		/* in an __init section */
 	bool static_local;	/* gcc-renamed function-scope static: "name.123" */
+	bool carried;		/* writable, but the new code brings its own copy */
 	bool not_understood;	/* comparing it met something not understood */
 	char *why;		/* first difference (CHANGED) */
 	struct om_vec entries;	/* struct entry *: special entries it owns */

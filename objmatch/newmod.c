@@ -37,10 +37,28 @@
  *    and splice_new_relocs for the stub.  Globals go after the locals, so
  *    appending to the symbol table keeps ELF's ordering rule.
  *
- * A kept loader-table entry that would need a record (a jump label whose
- * key is not exported, an alternative replacement that calls an
- * unexported function) can't be: the loader acts on it before splice-core
- * could write it.  Each is reported, and the rewrite fails with -ENOTSUP.
+ * Two kinds of data the kernel reads when the module loads, before
+ * splice-core's apply could write a record, are handled on their own:
+ *
+ *  - pr_debug() descriptors (struct _ddebug in __dyndbg, each holding the
+ *    static key of its call site's jump label): the descriptors kept code
+ *    uses are kept, compacted in place like a loader table, and every
+ *    reference to them follows.  The module's own dynamic-debug table
+ *    then holds them (load_module -> dynamic_debug_setup), and their keys
+ *    are the module's own, which the loader resolves.
+ *  - the key of a kept __jump_table entry that neither the module nor an
+ *    export defines (DEFINE_STATIC_KEY_FALSE(foo) of vmlinux): a record
+ *    flagged EARLY, which splice-core writes from a module notifier at
+ *    MODULE_STATE_COMING, before the kernel's jump-label notifier reads
+ *    the key (splice-core/early.c).  Its two flag bits stay in the addend.
+ *    The unit then references OM_NEWREL_EARLY_SYMBOL, so that only a
+ *    splice-core able to write them loads the module.
+ *
+ * Any other kept loader-table entry that would need a record (an
+ * alternative replacement that calls an unexported function, a
+ * descriptor's string the module does not have) can't be: the loader acts
+ * on it before splice-core could write it.  Each is reported, and the
+ * rewrite fails with -ENOTSUP.
  */
 #include "config.h"
 
@@ -185,6 +203,20 @@ static const struct table {
 	{ ".orc_unwind_ip", 4, 0, ".orc_unwind", 6 },
 };
 
+/* struct jump_entry (x86-64, 6.1): s32 code, s32 target, long key */
+#define JUMP_ENTRY_SIZE	16
+#define JUMP_ENTRY_KEY	8
+
+/*
+ * struct _ddebug (include/linux/dynamic_debug.h, 6.1, x86-64 with
+ * CONFIG_JUMP_LABEL): modname, function, filename, format, the
+ * lineno/class_id/flags word, and the call site's static key at +40; 56
+ * bytes, aligned to 8.  The module loader takes __dyndbg as an array of
+ * them (section_objs(), kernel/module/main.c).
+ */
+#define DDEBUG_SECTION	"__dyndbg"
+#define DDEBUG_SIZE	56
+
 /*
  * Sections that are never kept as plain data: those the loader acts on
  * (elfraw.c's list) and these.
@@ -225,6 +257,11 @@ struct nm {
 	char *strs;
 	size_t strslen, strscap;
 	bool *used;		/* per symbol: a kept relocation leaves it to the loader */
+	size_t nearly;		/* records flagged EARLY (jump-label keys) */
+	/* __dyndbg: the pr_debug() descriptors kept code uses */
+	size_t dd;		/* its section, or 0 */
+	size_t ndd;		/* descriptors in it */
+	bool *dd_keep;		/* per descriptor */
 	int findings;
 };
 
@@ -283,6 +320,33 @@ static void finding(struct nm *n, size_t s, uint64_t off, const char *what, cons
 	om_log(n->opts, OM_LOG_WARN, "%s[%s]: %s: %s %s", n->e.name, om_elf_secname(&n->e, s),
 	       where(n, s, off, w, sizeof(w)), what, sym);
 	n->findings++;
+}
+
+/* Is offset @off of section @s the key field of a __jump_table entry? */
+static bool is_jump_key(const struct nm *n, size_t s, uint64_t off)
+{
+	return off % JUMP_ENTRY_SIZE == JUMP_ENTRY_KEY &&
+	       !strcmp(om_elf_secname(&n->e, s), "__jump_table");
+}
+
+/*
+ * Where relocation @r of section @site_sec points, as an offset in its
+ * symbol's section.  A PC-relative field of an instruction is relative to
+ * the instruction's end ("call foo" is foo-4); one in data ("foo - .") to
+ * the field itself.  A jump label's key field carries two flag bits in its
+ * addend (bit 0: the branch's default, bit 1: a jump objtool turned into
+ * a NOP; the kernel reuses it as the "init" mark): "key + 2 - .".
+ */
+static int64_t target_offset(const struct nm *n, size_t site_sec, const Elf64_Rela *r)
+{
+	uint32_t type = ELF64_R_TYPE(r->r_info);
+	int64_t off = r->r_addend;
+
+	if (is_jump_key(n, site_sec, r->r_offset))
+		off &= ~(int64_t)3;
+	else if (om_elf_reloc_pcrel(type) && (n->e.sh[site_sec].sh_flags & SHF_EXECINSTR))
+		off += om_elf_reloc_width(type);
+	return off + (int64_t)n->e.syms[ELF64_R_SYM(r->r_info)].st_value;
 }
 
 static int build_index(struct nm *n)
@@ -413,10 +477,32 @@ static bool wanted(const struct nm *n, size_t t)
 	return !strset_has(&n->pre_secs, name);
 }
 
-static bool keep_target(struct nm *n, const Elf64_Rela *r)
+/* The descriptor of __dyndbg relocation @r of section @s points into, or SIZE_MAX. */
+static size_t dd_entry(const struct nm *n, size_t s, const Elf64_Rela *r)
 {
-	size_t t = om_elf_symsec(&n->e, ELF64_R_SYM(r->r_info));
+	int64_t off;
 
+	if (!n->dd || ELF64_R_SYM(r->r_info) >= n->e.nsyms ||
+	    om_elf_symsec(&n->e, ELF64_R_SYM(r->r_info)) != n->dd)
+		return SIZE_MAX;
+	off = target_offset(n, s, r);
+	if (off < 0 || (uint64_t)off >= n->ndd * DDEBUG_SIZE)
+		return SIZE_MAX;
+	return (size_t)off / DDEBUG_SIZE;
+}
+
+/* Keep what relocation @r of kept section (or table entry) @s points to. */
+static bool keep_target(struct nm *n, size_t s, const Elf64_Rela *r)
+{
+	size_t t, k = dd_entry(n, s, r);
+
+	if (k != SIZE_MAX) {
+		if (n->dd_keep[k])
+			return false;
+		n->dd_keep[k] = true;	/* a descriptor the kept code uses */
+		return true;
+	}
+	t = om_elf_symsec(&n->e, ELF64_R_SYM(r->r_info));
 	if (ELF64_R_SYM(r->r_info) >= n->e.nsyms || n->keep[t] || !wanted(n, t))
 		return false;
 	n->keep[t] = true;
@@ -493,7 +579,15 @@ static int close_keep(struct nm *n)
 				continue;
 			r = om_elf_relas(e, n->rela[i], &nr);
 			for (j = 0; j < nr; j++)
-				changed |= keep_target(n, &r[j]);
+				changed |= keep_target(n, i, &r[j]);
+		}
+		/* a kept descriptor's strings */
+		if (n->dd && n->rela[n->dd]) {
+			r = om_elf_relas(e, n->rela[n->dd], &nr);
+			for (j = 0; j < nr; j++)
+				if (r[j].r_offset / DDEBUG_SIZE < n->ndd &&
+				    n->dd_keep[r[j].r_offset / DDEBUG_SIZE])
+					changed |= keep_target(n, n->dd, &r[j]);
 		}
 		for (ti = 0; ti < ARRAY_SIZE(tables); ti++) {
 			if (!idx[ti])
@@ -502,7 +596,7 @@ static int close_keep(struct nm *n)
 			for (j = 0; j < nr; j++)
 				if (entry_kept(n, sec[ti], idx[ti], cnt[ti],
 					       r[j].r_offset / tables[ti].entsize))
-					changed |= keep_target(n, &r[j]);
+					changed |= keep_target(n, sec[ti], &r[j]);
 		}
 	}
 	for (ti = 0; ti < ARRAY_SIZE(tables); ti++)
@@ -583,6 +677,99 @@ static int filter_table(struct nm *n, const struct table *t)
 	return 0;
 }
 
+/*
+ * Keep the pr_debug() descriptors kept code uses, moved to the front of
+ * __dyndbg: their own relocations move with them, their symbols too, and
+ * every reference to a descriptor through the section's symbol follows it
+ * ("mov $__dyndbg+0x118, %rdi" becomes "mov $__dyndbg+0x38, %rdi" when it
+ * is the second descriptor kept; the jump label's key "__dyndbg+0x142 - ."
+ * becomes "__dyndbg+0x62 - .").  The symbols of dropped descriptors become
+ * absolute zeros: only hidden code references them.  With none kept, the
+ * section stays hidden.
+ */
+static int filter_dyndbg(struct nm *n)
+{
+	struct om_elf *e = &n->e;
+	size_t k, kept = 0, i, s, nr, *newidx;
+	unsigned char *d;
+	Elf64_Rela *r;
+
+	if (!n->dd)
+		return 0;
+	newidx = malloc((n->ndd ? n->ndd : 1) * sizeof(*newidx));
+	if (!newidx)
+		return -ENOMEM;
+	d = e->buf + e->sh[n->dd].sh_offset;
+	for (k = 0; k < n->ndd; k++) {
+		newidx[k] = SIZE_MAX;
+		if (!n->dd_keep[k])
+			continue;
+		newidx[k] = kept;
+		memmove(d + kept * DDEBUG_SIZE, d + k * DDEBUG_SIZE, DDEBUG_SIZE);
+		kept++;
+	}
+	if (!kept) {
+		free(newidx);
+		return 0;
+	}
+	/* references through the section symbol, from every other section */
+	for (s = 1; s < e->nsec; s++) {
+		if (!n->rela[s] || s == n->dd)
+			continue;
+		r = om_elf_relas(e, n->rela[s], &nr);
+		for (i = 0; i < nr; i++) {
+			k = dd_entry(n, s, &r[i]);
+			if (k == SIZE_MAX || newidx[k] == SIZE_MAX ||
+			    ELF64_ST_TYPE(e->syms[ELF64_R_SYM(r[i].r_info)].st_info) != STT_SECTION)
+				continue;
+			r[i].r_addend += ((int64_t)newidx[k] - (int64_t)k) * DDEBUG_SIZE;
+		}
+	}
+	/* the descriptors' own relocations (their strings) */
+	if (n->rela[n->dd]) {
+		r = om_elf_relas(e, n->rela[n->dd], &nr);
+		for (i = 0; i < nr; i++) {
+			k = r[i].r_offset / DDEBUG_SIZE;
+			if (k < n->ndd && newidx[k] != SIZE_MAX) {
+				r[i].r_offset = newidx[k] * DDEBUG_SIZE + r[i].r_offset % DDEBUG_SIZE;
+				continue;
+			}
+			r[i].r_info = ELF64_R_INFO(ELF64_R_SYM(r[i].r_info), R_X86_64_NONE);
+			r[i].r_offset = 0;
+		}
+	}
+	/* named descriptors (references through them need no change) */
+	for (i = 1; i < e->nsyms; i++) {
+		Elf64_Sym *sym = &e->syms[i];
+
+		if (om_elf_symsec(e, i) != n->dd || ELF64_ST_TYPE(sym->st_info) == STT_SECTION)
+			continue;
+		k = sym->st_value / DDEBUG_SIZE;
+		if (k < n->ndd && newidx[k] != SIZE_MAX) {
+			sym->st_value = newidx[k] * DDEBUG_SIZE + sym->st_value % DDEBUG_SIZE;
+		} else {
+			sym->st_shndx = SHN_ABS;
+			sym->st_value = 0;
+			sym->st_size = 0;
+		}
+	}
+	free(newidx);
+	e->sh[n->dd].sh_size = kept * DDEBUG_SIZE;
+	n->keep[n->dd] = true;
+	/* symbols moved: sym_at() needs the order again */
+	n->nbyaddr = 0;
+	for (i = 1; i < e->nsyms; i++) {
+		unsigned int t = ELF64_ST_TYPE(e->syms[i].st_info);
+
+		if (om_elf_symsec(e, i) && (t == STT_FUNC || t == STT_OBJECT) &&
+		    om_elf_symname(e, i)[0])
+			n->byaddr[n->nbyaddr++] = i;
+	}
+	sort_elf = e;
+	qsort(n->byaddr, n->nbyaddr, sizeof(*n->byaddr), cmp_byaddr);
+	return 0;
+}
+
 /* Replacement bytes the kept alternatives copy into kept code. */
 static int note_replacements(struct nm *n)
 {
@@ -651,7 +838,6 @@ static int label(struct nm *n, size_t site_sec, const Elf64_Rela *r, const char 
 {
 	struct om_elf *e = &n->e;
 	size_t symi = ELF64_R_SYM(r->r_info), s = om_elf_symsec(e, symi), k;
-	uint32_t type = ELF64_R_TYPE(r->r_info);
 	int64_t off;
 
 	*addend = r->r_addend;
@@ -663,8 +849,7 @@ static int label(struct nm *n, size_t site_sec, const Elf64_Rela *r, const char 
 	*flags = OM_NEWREL_LOCAL;
 	k = symi;
 	if (ELF64_ST_TYPE(e->syms[symi].st_info) == STT_SECTION) {
-		/* a PC-relative reference's addend is the target minus the field's end */
-		off = r->r_addend + (om_elf_reloc_pcrel(type) ? om_elf_reloc_width(type) : 0);
+		off = target_offset(n, site_sec, r);
 		k = sym_at(n, s, off);
 		if (!k) {
 			finding(n, site_sec, r->r_offset, "references a place with no symbol in",
@@ -684,7 +869,15 @@ static int label(struct nm *n, size_t site_sec, const Elf64_Rela *r, const char 
 	return 0;
 }
 
-static int add_record(struct nm *n, size_t s, Elf64_Rela *r)
+/*
+ * A record for relocation @r of kept section @s, its field the canary.
+ * The record's site is that field, or for an EARLY record (@early) the
+ * jump label's code at offset @code_off of section @code_sec: splice-core
+ * finds the module's __jump_table entry by its code, wherever the entry
+ * is (the kernel sorts the table when the module loads).
+ */
+static int add_record(struct nm *n, size_t s, Elf64_Rela *r, uint32_t early, size_t code_sec,
+		      uint64_t code_off)
 {
 	struct om_elf *e = &n->e;
 	uint32_t type = ELF64_R_TYPE(r->r_info), flags;
@@ -711,12 +904,14 @@ static int add_record(struct nm *n, size_t s, Elf64_Rela *r)
 		n->caprecs = cap;
 	}
 	rec = &n->recs[n->nrecs];
-	*rec = (struct om_newrel){ .site = r->r_offset, .addend = addend, .type = type,
-				   .flags = flags };
+	*rec = (struct om_newrel){ .site = early ? code_off : r->r_offset, .addend = addend,
+				   .type = type, .flags = flags | early };
 	ret = add_string(n, name, &rec->name);
 	if (ret)
 		return ret;
-	n->recsec[n->nrecs++] = s;
+	n->recsec[n->nrecs++] = early ? code_sec : s;
+	if (early)
+		n->nearly++;
 	memset(e->buf + e->sh[s].sh_offset + r->r_offset, OM_CANARY_BYTE, w);
 	r->r_info = ELF64_R_INFO(ELF64_R_SYM(r->r_info), R_X86_64_NONE);
 	return 0;
@@ -751,10 +946,33 @@ static bool is_table(const char *name)
 	return false;
 }
 
+/*
+ * The code of the __jump_table entry (of section @s) whose key field is at
+ * @key_off: its kept section and offset.  0, or -ENOENT.
+ */
+static int jump_code(const struct nm *n, size_t s, uint64_t key_off, size_t *code_sec,
+		     uint64_t *code_off)
+{
+	size_t i, nr;
+	Elf64_Rela *r = om_elf_relas(&n->e, n->rela[s], &nr);
+
+	for (i = 0; i < nr; i++) {
+		if (r[i].r_offset != key_off - JUMP_ENTRY_KEY ||
+		    ELF64_R_TYPE(r[i].r_info) != R_X86_64_PC32 ||
+		    ELF64_R_SYM(r[i].r_info) >= n->e.nsyms)
+			continue;
+		*code_sec = om_elf_symsec(&n->e, ELF64_R_SYM(r[i].r_info));
+		*code_off = (uint64_t)target_offset(n, s, &r[i]);
+		return *code_sec && n->keep[*code_sec] ? 0 : -ENOENT;
+	}
+	return -ENOENT;
+}
+
 static int relocate(struct nm *n)
 {
 	struct om_elf *e = &n->e;
-	size_t s, i, nr;
+	size_t s, i, nr, code_sec;
+	uint64_t code_off;
 	Elf64_Rela *r;
 	int ret;
 
@@ -782,7 +1000,20 @@ static int relocate(struct nm *n)
 				n->used[ELF64_R_SYM(r[i].r_info)] = true;
 				continue;
 			}
-			if (is_table(om_elf_secname(e, s))) {
+			if (is_jump_key(n, s, r[i].r_offset) && type == R_X86_64_PC64 &&
+			    r[i].r_offset + w <= e->sh[s].sh_size &&
+			    !jump_code(n, s, r[i].r_offset, &code_sec, &code_off)) {
+				/*
+				 * A static key nobody exports: splice-core writes
+				 * it when the module loads, before the kernel's
+				 * jump-label code reads it.
+				 */
+				ret = add_record(n, s, &r[i], OM_NEWREL_EARLY, code_sec, code_off);
+				if (ret && ret != -ENOTSUP)
+					return ret;
+				continue;
+			}
+			if (is_table(om_elf_secname(e, s)) || s == n->dd) {
 				finding(n, s, r[i].r_offset, "loader table entry needs",
 					om_elf_symname(e, ELF64_R_SYM(r[i].r_info)));
 				continue;
@@ -794,7 +1025,7 @@ static int relocate(struct nm *n)
 			}
 			if (e->sh[s].sh_type == SHT_NOBITS || r[i].r_offset + w > e->sh[s].sh_size)
 				return -EINVAL;
-			ret = add_record(n, s, &r[i]);
+			ret = add_record(n, s, &r[i], 0, 0, 0);
 			if (ret && ret != -ENOTSUP)
 				return ret;
 		}
@@ -882,10 +1113,12 @@ static int emit(struct nm *n)
 {
 	struct om_elf *e = &n->e;
 	size_t nf = n->o->nchanged, nsec = e->nsec + NS_COUNT, i;
+	/* appended symbols: the two tables, and the reference to splice-core's marker */
+	size_t nadd = n->nearly ? 3 : 2;
 	size_t off_sym, off_str, off_shstr, off_sh, off[NS_COUNT], tsize, strbase;
 	size_t shstr_len = e->sh[e->eh->e_shstrndx].sh_size;
 	size_t strtab_idx = e->sh[e->symtab].sh_link;
-	uint32_t name_off[NS_COUNT], sym_name[2];
+	uint32_t name_off[NS_COUNT], sym_name[3];
 	struct obuf b = { 0 }, strtab = { 0 }, shstr = { 0 }, tab = { 0 };
 	Elf64_Rela *fr = NULL, *rr = NULL;
 	Elf64_Sym *syms = NULL;
@@ -948,18 +1181,24 @@ static int emit(struct nm *n)
 	if (ob_put(&strtab, e->strtab, e->strsz, 1, NULL) ||
 	    ob_put(&strtab, fname, strlen(fname) + 1, 1, NULL) ||
 	    ob_put(&strtab, rname, strlen(rname) + 1, 1, NULL) ||
+	    ob_put(&strtab, OM_NEWREL_EARLY_SYMBOL, sizeof(OM_NEWREL_EARLY_SYMBOL), 1, NULL) ||
 	    ob_put(&shstr, e->shstr, shstr_len, 1, NULL))
 		goto out;
 	sym_name[0] = strbase;
 	sym_name[1] = strbase + strlen(fname) + 1;
+	sym_name[2] = sym_name[1] + strlen(rname) + 1;
 	for (i = 0; i < NS_COUNT; i++) {
 		name_off[i] = shstr.len;
 		if (ob_put(&shstr, new_names[i], strlen(new_names[i]) + 1, 1, NULL))
 			goto out;
 	}
 
-	/* symbols: old + two globals (after every local: the order rule holds) */
-	syms = calloc(e->nsyms + 2, sizeof(*syms));
+	/*
+	 * symbols: old + two globals (after every local: the order rule
+	 * holds), + with EARLY records an undefined reference to splice-core's
+	 * marker (newmod.h)
+	 */
+	syms = calloc(e->nsyms + 3, sizeof(*syms));
 	if (!syms)
 		goto out;
 	memcpy(syms, e->syms, e->nsyms * sizeof(*syms));
@@ -969,9 +1208,12 @@ static int emit(struct nm *n)
 	syms[e->nsyms + 1] = (Elf64_Sym){ .st_name = sym_name[1],
 					  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT),
 					  .st_shndx = e->nsec + NS_RELOCS, .st_size = tsize };
+	syms[e->nsyms + 2] = (Elf64_Sym){ .st_name = sym_name[2],
+					  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_NOTYPE),
+					  .st_shndx = SHN_UNDEF };
 
 	if (ob_put(&b, e->buf, e->len, 1, NULL) ||
-	    ob_put(&b, syms, (e->nsyms + 2) * sizeof(*syms), 8, &off_sym) ||
+	    ob_put(&b, syms, (e->nsyms + nadd) * sizeof(*syms), 8, &off_sym) ||
 	    ob_put(&b, strtab.p, strtab.len, 1, &off_str) ||
 	    ob_put(&b, funcs, nf * sizeof(*funcs), 8, &off[NS_FUNCS]) ||
 	    ob_put(&b, fr, nf * sizeof(*fr), 8, &off[NS_RELA_FUNCS]) ||
@@ -985,7 +1227,7 @@ static int emit(struct nm *n)
 		goto out;
 	memcpy(sh, e->sh, e->nsec * sizeof(*sh));
 	sh[e->symtab].sh_offset = off_sym;
-	sh[e->symtab].sh_size = (e->nsyms + 2) * sizeof(*syms);
+	sh[e->symtab].sh_size = (e->nsyms + nadd) * sizeof(*syms);
 	sh[strtab_idx].sh_offset = off_str;
 	sh[strtab_idx].sh_size = strtab.len;
 	sh[e->eh->e_shstrndx].sh_offset = off_shstr;
@@ -1068,6 +1310,27 @@ static void nm_free(struct nm *n)
 	free(n->recs);
 	free(n->recsec);
 	free(n->strs);
+	free(n->dd_keep);
+}
+
+/* __dyndbg, if the unit has pr_debug() descriptors: its layout checked. */
+static int find_dyndbg(struct nm *n)
+{
+	struct om_elf *e = &n->e;
+	size_t s = section_named(e, DDEBUG_SECTION);
+
+	if (!s || !(e->sh[s].sh_flags & SHF_ALLOC))
+		return 0;
+	if (e->sh[s].sh_type != SHT_PROGBITS || e->sh[s].sh_size % DDEBUG_SIZE ||
+	    e->sh[s].sh_addralign > 8) {
+		om_log(n->opts, OM_LOG_ERROR, "%s[%s]: not an array of %u-byte descriptors",
+		       e->name, DDEBUG_SECTION, DDEBUG_SIZE);
+		return -EINVAL;
+	}
+	n->dd = s;
+	n->ndd = e->sh[s].sh_size / DDEBUG_SIZE;
+	n->dd_keep = calloc(n->ndd ? n->ndd : 1, sizeof(*n->dd_keep));
+	return n->dd_keep ? 0 : -ENOMEM;
 }
 
 /* Read the inputs and decide which sections stay. */
@@ -1086,6 +1349,8 @@ static int nm_keep(struct nm *n)
 		ret = strset_add(&n->provided, o->provided[i]);
 	if (!ret)
 		ret = build_index(n);
+	if (!ret)
+		ret = find_dyndbg(n);
 	if (ret)
 		return ret;
 	n->funcsym = calloc(o->nchanged ? o->nchanged : 1, sizeof(*n->funcsym));
@@ -1147,6 +1412,8 @@ int om_newmod_rewrite(const struct om_newmod_opts *o, const struct om_options *o
 	for (i = 0; !ret && i < ARRAY_SIZE(tables); i++)
 		ret = filter_table(&n, &tables[i]);
 	if (!ret)
+		ret = filter_dyndbg(&n);
+	if (!ret)
 		ret = note_replacements(&n);
 
 	/* what the loader can't resolve becomes a record */
@@ -1163,8 +1430,8 @@ int om_newmod_rewrite(const struct om_newmod_opts *o, const struct om_options *o
 	hide_and_weaken(&n);
 	ret = emit(&n);
 	if (!ret)
-		om_log(opts, OM_LOG_INFO, "%s: %zu functions, %zu relocation records",
-		       n.e.name, o->nchanged + o->nadded, n.nrecs);
+		om_log(opts, OM_LOG_INFO, "%s: %zu functions, %zu relocation records (%zu at load)",
+		       n.e.name, o->nchanged + o->nadded, n.nrecs, n.nearly);
 out:
 	nm_free(&n);
 	return ret;

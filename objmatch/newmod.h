@@ -26,6 +26,16 @@
 /* how a record's symbol is found (flags) */
 #define OM_NEWREL_LOCAL		0x1	/* a symbol the unit defines (a static, or
 					 * a function or datum the update keeps) */
+#define OM_NEWREL_EARLY		0x2	/* written when the module loads, before
+					 * the kernel's jump-label notifier reads
+					 * it: the key of a __jump_table entry */
+
+/*
+ * A unit with EARLY records references this symbol, which splice-core
+ * exports: a splice-core that can't write them (and the key would be
+ * read as 0x7777...) refuses the module with "Unknown symbol".
+ */
+#define OM_NEWREL_EARLY_SYMBOL	"splice_early_relocs"
 
 struct om_newrel_hdr {
 	uint32_t magic, version;

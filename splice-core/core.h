@@ -121,6 +121,14 @@ int splice_pre_symbol(struct splice_upd *u, const char *unit_name, const char *n
 
 /* reloc.c: the new code's relocation records (splice-mknew) */
 enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write);
+bool splice_relocs_valid(struct module *owner, const struct splice_relocs *t);
+int splice_reloc_width(u32 type);
+bool splice_reloc_value(const struct splice_reloc *r, u64 sa, u64 *val);
+unsigned int splice_ksym_count(const char *name, const char *objname, unsigned long *addr);
+
+/* early.c: records written when a new-code module loads (jump-label keys) */
+int splice_early_init(void);
+void splice_early_exit(void);
 
 /* resolve.c: where a replaced function runs (matched pre code, or its name) */
 enum splice_cause splice_resolve_func(struct splice_upd *u,

@@ -28,6 +28,11 @@
  * update: if the apply is refused later (code_busy, site_changed), the
  * written fields stay; the new code never ran, and a later apply finds
  * them written.  Called with splice_mutex held.
+ *
+ * Records flagged SPLICE_RELOC_EARLY (the keys of jump labels) were
+ * written when the module loaded (early.c) and are not touched here: the
+ * kernel's jump-label code has since sorted the module's __jump_table, so
+ * their sites may now hold another entry's key.
  */
 #include <linux/kallsyms.h>
 #include <linux/mm.h>
@@ -71,7 +76,23 @@ static int splice_count_module(void *data, const char *sym, struct module *mod,
 	return splice_count_vmlinux(data, addr);
 }
 
-static int splice_reloc_width(u32 type)
+/*
+ * How many symbols @name vmlinux has (@objname NULL) or module @objname
+ * has; the first one's address in @addr.
+ */
+unsigned int splice_ksym_count(const char *name, const char *objname, unsigned long *addr)
+{
+	struct splice_symcount c = { .name = name, .objname = objname };
+
+	if (objname)
+		splice_ksym.module_kallsyms_on_each_symbol(splice_count_module, &c);
+	else
+		splice_ksym.kallsyms_on_each_match_symbol(splice_count_vmlinux, name, &c);
+	*addr = c.addr;
+	return c.n;
+}
+
+int splice_reloc_width(u32 type)
 {
 	switch (type) {
 	case R_X86_64_PC32:
@@ -87,30 +108,33 @@ static int splice_reloc_width(u32 type)
 	}
 }
 
-/* The table is the loader's copy of what splice-mknew wrote: check it. */
-static bool splice_relocs_valid(struct splice_upd *u, const struct splice_relocs *t)
+/*
+ * The table is the loader's copy of what splice-mknew wrote into module
+ * @owner: check it (every site in @owner's core memory).  The caller logs.
+ */
+bool splice_relocs_valid(struct module *owner, const struct splice_relocs *t)
 {
 	const char *strs = (const char *)t + t->strings;
 	u32 i;
 
+	if (!within_module_core((unsigned long)t, owner) ||
+	    !within_module_core((unsigned long)t + sizeof(*t) - 1, owner))
+		return false;
 	if (t->magic != SPLICE_RELOCS_MAGIC || t->version != SPLICE_RELOCS_VERSION ||
-	    t->size <= t->strings || t->nrelocs > (U32_MAX - sizeof(*t)) / sizeof(t->relocs[0]) ||
+	    t->size <= t->strings || !within_module_core((unsigned long)t + t->size - 1, owner) || t->nrelocs > (U32_MAX - sizeof(*t)) / sizeof(t->relocs[0]) ||
 	    t->strings < sizeof(*t) + t->nrelocs * sizeof(t->relocs[0]) ||
 	    strs[t->size - t->strings - 1] ||
 	    (t->objname != SPLICE_RELOC_NONE && t->objname >= t->size - t->strings) ||
 	    (t->unit != SPLICE_RELOC_NONE && t->unit >= t->size - t->strings))
-		goto bad;
+		return false;
 	for (i = 0; i < t->nrelocs; i++)
 		if (t->relocs[i].name >= t->size - t->strings ||
 		    !splice_reloc_width(t->relocs[i].type) ||
-		    !within_module_core(t->relocs[i].site, u->pub->owner) ||
+		    !within_module_core(t->relocs[i].site, owner) ||
 		    !within_module_core(t->relocs[i].site + splice_reloc_width(t->relocs[i].type) - 1,
-					u->pub->owner))
-			goto bad;
+					owner))
+			return false;
 	return true;
-bad:
-	upd_err(u, "malformed relocation table in module %s\n", u->pub->owner->name);
-	return false;
 }
 
 /* S + A of one record, or the cause it can't be had. */
@@ -118,8 +142,8 @@ static enum splice_cause splice_reloc_target(struct splice_upd *u, const struct 
 					     const char *name, const char *objname,
 					     const char *unit, u64 *sa)
 {
-	struct splice_symcount c = { .name = name, .objname = objname };
 	unsigned long a;
+	unsigned int n;
 	int ret;
 
 	ret = splice_pre_symbol(u, unit, name, r->flags & SPLICE_RELOC_LOCAL, r->addend, &a);
@@ -132,27 +156,24 @@ static enum splice_cause splice_reloc_target(struct splice_upd *u, const struct 
 		upd_err(u, "relocation at %pS: pre units disagree on %s\n", (void *)r->site, name);
 		return SPLICE_AMBIGUOUS;
 	}
-	if (objname)
-		splice_ksym.module_kallsyms_on_each_symbol(splice_count_module, &c);
-	else
-		splice_ksym.kallsyms_on_each_match_symbol(splice_count_vmlinux, name, &c);
-	if (!c.n) {
+	n = splice_ksym_count(name, objname, &a);
+	if (!n) {
 		upd_err(u, "relocation at %pS: symbol %s not found in %s\n", (void *)r->site, name,
 			objname ? objname : "vmlinux");
 		return SPLICE_FAILED_TO_FIND;
 	}
-	if (c.n > 1) {
+	if (n > 1) {
 		upd_err(u, "relocation at %pS: symbol %s: %u candidates in %s, expected one\n",
-			(void *)r->site, name, c.n, objname ? objname : "vmlinux");
+			(void *)r->site, name, n, objname ? objname : "vmlinux");
 		return SPLICE_AMBIGUOUS;
 	}
 	upd_dbg(u, "relocation at %pS: %s from kallsyms\n", (void *)r->site, name);
-	*sa = c.addr + r->addend;
+	*sa = a + r->addend;
 	return SPLICE_OK;
 }
 
 /* The field's value, or false if it does not fit. */
-static bool splice_reloc_value(const struct splice_reloc *r, u64 sa, u64 *val)
+bool splice_reloc_value(const struct splice_reloc *r, u64 sa, u64 *val)
 {
 	s64 pc = (s64)(sa - r->site);
 
@@ -178,7 +199,7 @@ static bool splice_reloc_value(const struct splice_reloc *r, u64 sa, u64 *val)
 
 /* Resolve the records of one table into @vals/@skip; the first failure. */
 static enum splice_cause splice_relocs_resolve(struct splice_upd *u, const struct splice_relocs *t,
-					       u64 *vals, u8 *skip, u32 *nskip)
+					       u64 *vals, u8 *skip, u32 *nskip, u32 *nearly)
 {
 	const char *strs = (const char *)t + t->strings;
 	const char *objname = t->objname == SPLICE_RELOC_NONE ? NULL : strs + t->objname;
@@ -194,6 +215,11 @@ static enum splice_cause splice_relocs_resolve(struct splice_upd *u, const struc
 		u64 sa = 0;
 		int k;
 
+		if (r->flags & SPLICE_RELOC_EARLY) {
+			skip[i] = 1;	/* written at load (early.c) */
+			(*nearly)++;
+			continue;
+		}
 		if (copy_from_kernel_nofault(field, (void *)r->site, w)) {
 			c = SPLICE_UNEXPECTED;
 		} else {
@@ -231,7 +257,7 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 	enum splice_cause cause = SPLICE_OK, c;
 	u64 **vals = NULL;
 	u8 **skip = NULL;
-	u32 i, j, nskip = 0, total = 0;
+	u32 i, j, nskip = 0, nearly = 0, total = 0;
 
 	lockdep_assert_held(&splice_mutex);
 	if (!pub->nr_relocs || u->relocs_written)
@@ -239,8 +265,10 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 	if (!pub->relocs)
 		return SPLICE_UNEXPECTED;
 	for (i = 0; i < pub->nr_relocs; i++)
-		if (!pub->relocs[i] || !splice_relocs_valid(u, pub->relocs[i]))
+		if (!pub->relocs[i] || !splice_relocs_valid(pub->owner, pub->relocs[i])) {
+			upd_err(u, "malformed relocation table in module %s\n", pub->owner->name);
 			return SPLICE_UNEXPECTED;
+		}
 	vals = kcalloc(pub->nr_relocs, sizeof(*vals), GFP_KERNEL);
 	skip = kcalloc(pub->nr_relocs, sizeof(*skip), GFP_KERNEL);
 	if (!vals || !skip) {
@@ -259,7 +287,7 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 		total += pub->relocs[i]->nrelocs;
 	}
 	for (i = 0; i < pub->nr_relocs; i++) {
-		c = splice_relocs_resolve(u, pub->relocs[i], vals[i], skip[i], &nskip);
+		c = splice_relocs_resolve(u, pub->relocs[i], vals[i], skip[i], &nskip, &nearly);
 		if (c != SPLICE_OK && cause == SPLICE_OK)
 			cause = c;
 	}
@@ -277,7 +305,12 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 	}
 	mutex_unlock(splice_ksym.text_mutex);
 	u->relocs_written = true;
-	upd_info(u, "%u relocations of the new code written, %u skipped\n", total - nskip, nskip);
+	if (nearly)
+		upd_info(u, "%u relocations of the new code written, %u skipped, %u written at load\n",
+			 total - nskip - nearly, nskip, nearly);
+	else
+		upd_info(u, "%u relocations of the new code written, %u skipped\n",
+			 total - nskip, nskip);
 out:
 	for (i = 0; vals && skip && i < pub->nr_relocs; i++) {
 		kvfree(vals[i]);

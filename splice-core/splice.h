@@ -50,6 +50,18 @@ struct splice_function {
 #define SPLICE_RELOCS_VERSION	2
 #define SPLICE_RELOC_NONE	0xffffffffu
 #define SPLICE_RELOC_LOCAL	0x1	/* the symbol is defined in the unit */
+#define SPLICE_RELOC_EARLY	0x2	/* written when the module loads, before
+					 * the kernel's jump-label notifier reads
+					 * it: the key of a __jump_table entry */
+
+/*
+ * A new-code module with EARLY records references this symbol, which
+ * splice-core exports: a splice-core that can't write them (the loader
+ * would hand the kernel's jump-label code a key of 0x7777...) refuses the
+ * module with "Unknown symbol".
+ */
+#define SPLICE_EARLY_RELOCS_SYMBOL	"splice_early_relocs"
+extern const int splice_early_relocs;
 
 struct splice_reloc {
 	u64 site;	/* address of the field (filled in by the loader) */

@@ -7,6 +7,7 @@
 #   meminfo.o sys.o version.o cmdline.o   unmodified: must match the kernel
 #   meminfo-altered.o                     one instruction of meminfo_proc_show changed
 #   meminfo-O1.o                          meminfo.c at -O1
+#   sys-post.o, secure_seq.o, secure_seq-post.o   for splice-mknew (below)
 set -uo pipefail
 
 out=${1:?usage: build-objs.sh OUTDIR}
@@ -52,7 +53,8 @@ farm_check || die "the prepared tree was modified"
 # sys-post.o (splice-mknew, vm/newcode.vm): kernel/sys.c with newuname
 # reporting the machine "spliced" (its pre code uses the static
 # override_release and the unexported uts_sem), plus a new function that
-# calls a symbol no kernel has (the refused case)
+# calls a symbol no kernel has (the refused case), and one whose jump label
+# tests a static key no kernel has (refused when its module loads)
 farm_own "$farm" kernel/sys.c || die "farm_own"
 sed -i '/^SYSCALL_DEFINE1(newuname,/,/^}/ s/^\tup_read(&uts_sem);$/\tup_read(\&uts_sem);\n\tmemcpy(tmp.machine, "spliced", 8);/' \
 	"$farm/kernel/sys.c"
@@ -63,10 +65,33 @@ void splice_newcode_missing(void)
 {
 	splice_no_such_symbol();
 }
+DECLARE_STATIC_KEY_FALSE(splice_no_such_key);
+int splice_newcode_nokey(void);
+int splice_newcode_nokey(void)
+{
+	return static_branch_unlikely(&splice_no_such_key);
+}
 EOC
 grep -q 'memcpy(tmp.machine, "spliced", 8);' "$farm/kernel/sys.c" || die "could not patch sys.c"
 build kernel/sys.o
 cp "$farm/kernel/sys.o" "$out/sys-post.o" || die "copy"
 cp "$src/kernel/sys.c" "$farm/kernel/sys.c.new" &&
 	mv "$farm/kernel/sys.c.new" "$farm/kernel/sys.c" || die "restore sys.c"
+farm_check || die "the prepared tree was modified"
+
+# secure_seq.o, secure_seq-post.o (splice-mknew, vm/newcode.vm):
+# net/core/secure_seq.c, whose secure_ipv4_port_ephemeral tests DO_ONCE's
+# ___once_key.0 in a jump label, a static seven units of vmlinux have;
+# post: the same function with another shuffle period
+build net/core/secure_seq.o
+cp "$farm/net/core/secure_seq.o" "$out/secure_seq.o" || die "copy"
+farm_own "$farm" net/core/secure_seq.c || die "farm_own"
+sed -i '/^u64 secure_ipv4_port_ephemeral(/,/^}/ s|jiffies / EPHEMERAL_PORT_SHUFFLE_PERIOD|(jiffies + 1) / EPHEMERAL_PORT_SHUFFLE_PERIOD|' \
+	"$farm/net/core/secure_seq.c"
+grep -q '(jiffies + 1) / EPHEMERAL_PORT_SHUFFLE_PERIOD' "$farm/net/core/secure_seq.c" ||
+	die "could not patch secure_seq.c"
+build net/core/secure_seq.o
+cp "$farm/net/core/secure_seq.o" "$out/secure_seq-post.o" || die "copy"
+cp "$src/net/core/secure_seq.c" "$farm/net/core/secure_seq.c.new" &&
+	mv "$farm/net/core/secure_seq.c.new" "$farm/net/core/secure_seq.c" || die "restore secure_seq.c"
 farm_check || die "the prepared tree was modified"

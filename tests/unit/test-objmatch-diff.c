@@ -47,6 +47,10 @@ static const struct expect cases[] = {
 	  "changed alt_change\n"
 	  "changed keyed\n"
 	  "new first_locker\n" },
+	/* a changed pr_debug() format: the new code brings its own descriptor */
+	{ "keys", 0,
+	  "changed chatty\n"
+	  "changed uses_keys\n" },
 	{ "static-removed", 2,
 	  "changed forgetful\n"
 	  "refuse forgetful: no longer references static local seen.1\n" },

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * splice-mknew's rewrite (objmatch/newmod.c) of new code that uses static
+ * keys and pr_debug() (fixtures/objmatch/keys.c, docs/new-code.md "Static
+ * keys"): the jump label of a key nobody exports becomes a record flagged
+ * EARLY (site: the jump label's code; the key field the canary; the
+ * entry's flag bits kept in the addend), an exported key stays the
+ * loader's, and the pr_debug() descriptors the kept code uses are kept,
+ * moved to the front of __dyndbg, with every reference following them.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+#include "test-objmatch-fixture.h"
+#include "elfraw.h"
+#include "blob.h"
+#include "newmod.h"
+
+#define DDEBUG_SIZE	56
+#define DDEBUG_FORMAT	24
+#define DDEBUG_KEY	40
+
+static const char *symvers(void)
+{
+	static char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/keys.symvers", test_tmpdir());
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "0x00000000\texported_key\tvmlinux\tEXPORT_SYMBOL\t\n"
+		   "0x00000000\tdynamic_pr_debug\tvmlinux\tEXPORT_SYMBOL\t\n");
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+/* Rewrite keys-post.o keeping @changed; open the result into @e. */
+static void rewrite(const char *const *changed, size_t n, struct om_elf *e)
+{
+	static char out[4096];
+	const char *sv[1] = { symvers() };
+	struct om_newmod_opts o = {
+		.post = fixture_obj("keys", true), .pre = fixture_obj("keys", false),
+		.out = out, .changed = changed, .nchanged = n, .symvers = sv, .nsymvers = 1,
+		.unit = "keys.o",
+	};
+
+	fixture_build("keys");
+	snprintf(out, sizeof(out), "%s/keys-new.o", test_tmpdir());
+	log_reset();
+	ck_assert_int_eq(om_newmod_rewrite(&o, test_log_options()), 0);
+	ck_assert_int_eq(om_elf_open(e, out, test_log_options()), 0);
+}
+
+static size_t section(const struct om_elf *e, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < e->nsec; i++)
+		if (!strcmp(om_elf_secname(e, i), name))
+			return i;
+	ck_abort_msg("no section %s", name);
+	return 0;
+}
+
+static size_t rela_of(const struct om_elf *e, size_t s)
+{
+	size_t i;
+
+	for (i = 1; i < e->nsec; i++)
+		if (e->sh[i].sh_type == SHT_RELA && e->sh[i].sh_info == s)
+			return i;
+	ck_abort_msg("no relocations for %s", om_elf_secname(e, s));
+	return 0;
+}
+
+static size_t symbol(const struct om_elf *e, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < e->nsyms; i++)
+		if (!strcmp(om_elf_symname(e, i), name))
+			return i;
+	return 0;
+}
+
+/* The string a relocation points to (a merged string section's bytes). */
+static const char *target_string(const struct om_elf *e, const Elf64_Rela *r)
+{
+	size_t k = ELF64_R_SYM(r->r_info), s = om_elf_symsec(e, k);
+
+	ck_assert_uint_ne(s, 0);
+	return (const char *)e->buf + e->sh[s].sh_offset + e->syms[k].st_value + r->r_addend;
+}
+
+/* The format of kept descriptor @k, from its format pointer's relocation. */
+static const char *descriptor_format(const struct om_elf *e, size_t k)
+{
+	size_t dd = section(e, "__dyndbg"), i, nr;
+	Elf64_Rela *r = om_elf_relas(e, rela_of(e, dd), &nr);
+
+	for (i = 0; i < nr; i++)
+		if (ELF64_R_TYPE(r[i].r_info) != R_X86_64_NONE &&
+		    r[i].r_offset == k * DDEBUG_SIZE + DDEBUG_FORMAT)
+			return target_string(e, &r[i]);
+	ck_abort_msg("descriptor %zu has no format", k);
+	return NULL;
+}
+
+START_TEST(dyndbg_kept_and_compacted)
+{
+	static const char *const changed[] = { "chatty" };
+	struct om_elf e;
+	size_t dd, s, i, nr, seen = 0, k;
+	Elf64_Rela *r;
+
+	rewrite(changed, 1, &e);
+	/* quiet's descriptor (first in the post object) is gone, chatty's two moved */
+	dd = section(&e, "__dyndbg");
+	ck_assert(e.sh[dd].sh_flags & SHF_ALLOC);
+	ck_assert_uint_eq(e.sh[dd].sh_size, 2 * DDEBUG_SIZE);
+	ck_assert_str_eq(descriptor_format(&e, 0), "chatty two, spliced %d\n");
+	ck_assert_str_eq(descriptor_format(&e, 1), "chatty one %d\n");
+	/* the named descriptors moved with them; quiet's is no longer in __dyndbg */
+	k = symbol(&e, "__UNIQUE_ID_ddebug1.3");
+	ck_assert_uint_eq(om_elf_symsec(&e, k), dd);
+	ck_assert_uint_eq(e.syms[k].st_value, 0);
+	k = symbol(&e, "__UNIQUE_ID_ddebug0.4");
+	ck_assert_uint_eq(e.syms[k].st_value, DDEBUG_SIZE);
+	k = symbol(&e, "__UNIQUE_ID_ddebug2.2");
+	ck_assert_uint_eq(e.syms[k].st_shndx, SHN_ABS);
+
+	/* chatty passes each descriptor: "mov $__dyndbg+0x38, %rdi" became +0 ... */
+	s = section(&e, ".text.chatty");
+	r = om_elf_relas(&e, rela_of(&e, s), &nr);
+	for (i = 0; i < nr; i++)
+		if (ELF64_R_TYPE(r[i].r_info) != R_X86_64_NONE &&
+		    om_elf_symsec(&e, ELF64_R_SYM(r[i].r_info)) == dd) {
+			ck_assert_msg(r[i].r_addend == 0 || r[i].r_addend == DDEBUG_SIZE,
+				      "chatty+0x%llx: __dyndbg%+lld",
+				      (unsigned long long)r[i].r_offset, (long long)r[i].r_addend);
+			seen |= 1u << (r[i].r_addend / DDEBUG_SIZE);
+		}
+	ck_assert_uint_eq(seen, 3);
+	/* ... and its jump labels' keys are the moved descriptors' (flag bit 1 kept) */
+	seen = 0;
+	s = section(&e, "__jump_table");
+	ck_assert_uint_eq(e.sh[s].sh_size, 2 * 16);
+	r = om_elf_relas(&e, rela_of(&e, s), &nr);
+	for (i = 0; i < nr; i++)
+		if (ELF64_R_TYPE(r[i].r_info) == R_X86_64_PC64) {
+			ck_assert_uint_eq(om_elf_symsec(&e, ELF64_R_SYM(r[i].r_info)), dd);
+			ck_assert_msg(r[i].r_addend == DDEBUG_KEY + 2 ||
+				      r[i].r_addend == DDEBUG_SIZE + DDEBUG_KEY + 2,
+				      "key __dyndbg%+lld", (long long)r[i].r_addend);
+			seen |= 1u << (r[i].r_addend / DDEBUG_SIZE);
+		}
+	ck_assert_uint_eq(seen, 3);
+	/* no record needed, so no reference to splice-core's marker */
+	ck_assert_uint_eq(symbol(&e, OM_NEWREL_EARLY_SYMBOL), 0);
+	om_elf_free(&e);
+}
+END_TEST
+
+struct rec {
+	const struct om_newrel *r;
+	const char *name;
+	const Elf64_Rela *site;		/* the relocation filling r->site */
+};
+
+/* The record for symbol @name in the rewritten object's table. */
+static struct rec find_record(const struct om_elf *e, const char *name)
+{
+	size_t t = section(e, ".splice.relocs"), i, nr;
+	const unsigned char *p = e->buf + e->sh[t].sh_offset;
+	const struct om_newrel_hdr *h = (const void *)p;
+	const Elf64_Rela *rr = om_elf_relas(e, rela_of(e, t), &nr);
+	struct rec out = { NULL, NULL, NULL };
+
+	ck_assert_uint_eq(h->magic, OM_NEWREL_MAGIC);
+	for (i = 0; i < h->nrelocs; i++) {
+		const struct om_newrel *r = (const void *)(p + sizeof(*h) + i * sizeof(*r));
+		size_t j;
+
+		if (strcmp((const char *)p + h->strings + r->name, name))
+			continue;
+		out.r = r;
+		out.name = name;
+		for (j = 0; j < nr; j++)
+			if (rr[j].r_offset == sizeof(*h) + i * sizeof(*r))
+				out.site = &rr[j];
+	}
+	ck_assert_msg(out.r && out.site, "no record for %s", name);
+	return out;
+}
+
+/* The __jump_table entry whose code relocation points at @sec+@off. */
+static size_t jump_entry_at(const struct om_elf *e, size_t sec, int64_t off)
+{
+	size_t jt = section(e, "__jump_table"), i, nr;
+	Elf64_Rela *r = om_elf_relas(e, rela_of(e, jt), &nr);
+
+	for (i = 0; i < nr; i++)
+		if (r[i].r_offset % 16 == 0 && ELF64_R_TYPE(r[i].r_info) == R_X86_64_PC32 &&
+		    om_elf_symsec(e, ELF64_R_SYM(r[i].r_info)) == sec &&
+		    (int64_t)e->syms[ELF64_R_SYM(r[i].r_info)].st_value + r[i].r_addend == off)
+			return r[i].r_offset / 16;
+	ck_abort_msg("no jump entry for code at +0x%llx", (unsigned long long)off);
+	return 0;
+}
+
+static void check_early(const struct om_elf *e, const char *key, uint32_t flags, int64_t addend)
+{
+	static const unsigned char nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	struct rec rec = find_record(e, key);
+	size_t code = section(e, ".text.uses_keys"), jt = section(e, "__jump_table");
+	size_t s = om_elf_symsec(e, ELF64_R_SYM(rec.site->r_info)), k, i, nr;
+	int64_t off = (int64_t)e->syms[ELF64_R_SYM(rec.site->r_info)].st_value + rec.site->r_addend;
+	const unsigned char *field;
+	Elf64_Rela *r;
+
+	ck_assert_uint_eq(rec.r->type, R_X86_64_PC64);
+	ck_assert_uint_eq(rec.r->flags, flags);
+	ck_assert_int_eq(rec.r->addend, addend);
+	/* the site is the jump label's code ... */
+	ck_assert_uint_eq(ELF64_R_TYPE(rec.site->r_info), R_X86_64_64);
+	ck_assert_uint_eq(s, code);
+	ck_assert_mem_eq(e->buf + e->sh[code].sh_offset + off, nop5, sizeof(nop5));
+	/* ... whose entry's key field is the canary, no longer relocated */
+	k = jump_entry_at(e, code, off);
+	field = e->buf + e->sh[jt].sh_offset + k * 16 + 8;
+	for (i = 0; i < 8; i++)
+		ck_assert_uint_eq(field[i], OM_CANARY_BYTE);
+	r = om_elf_relas(e, rela_of(e, jt), &nr);
+	for (i = 0; i < nr; i++)
+		if (r[i].r_offset == k * 16 + 8)
+			ck_assert_uint_eq(ELF64_R_TYPE(r[i].r_info), R_X86_64_NONE);
+}
+
+START_TEST(keys_early_records)
+{
+	static const char *const changed[] = { "uses_keys", "chatty" };
+	struct om_elf e;
+	size_t jt, i, nr, k, exported = 0;
+	Elf64_Rela *r;
+
+	rewrite(changed, 2, &e);
+	/* unlikely (branch 0) on a key nobody exports; likely (1) on the unit's static */
+	check_early(&e, "ext_key", OM_NEWREL_EARLY, 2);
+	check_early(&e, "local_key", OM_NEWREL_EARLY | OM_NEWREL_LOCAL, 3);
+	/* the exported key stays the loader's */
+	jt = section(&e, "__jump_table");
+	ck_assert_uint_eq(e.sh[jt].sh_size, 5 * 16);
+	r = om_elf_relas(&e, rela_of(&e, jt), &nr);
+	for (i = 0; i < nr; i++)
+		if (ELF64_R_TYPE(r[i].r_info) == R_X86_64_PC64 &&
+		    !strcmp(om_elf_symname(&e, ELF64_R_SYM(r[i].r_info)), "exported_key")) {
+			ck_assert_int_eq(r[i].r_addend, 2);
+			exported++;
+		}
+	ck_assert_uint_eq(exported, 1);
+	/* a splice-core that can't write EARLY records refuses the module */
+	k = symbol(&e, OM_NEWREL_EARLY_SYMBOL);
+	ck_assert_uint_ne(k, 0);
+	ck_assert_uint_eq(e.syms[k].st_shndx, SHN_UNDEF);
+	ck_assert_uint_eq(ELF64_ST_BIND(e.syms[k].st_info), STB_GLOBAL);
+	om_elf_free(&e);
+}
+END_TEST
+
+static Suite *objmatch_newmod_suite(void)
+{
+	Suite *s = suite_create("objmatch-newmod");
+	TCase *tc = tcase_create("keys");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, dyndbg_kept_and_compacted);
+	tcase_add_test(tc, keys_early_records);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_SUITE(objmatch_newmod_suite)
