@@ -1136,6 +1136,13 @@ static int emit(struct nm *n)
 		goto out;
 	if (n->o->unit && add_string(n, n->o->unit, &hdr.unit))
 		goto out;
+	/* the string area is never empty: its last byte is a NUL (splice-core checks) */
+	if (!n->strslen) {
+		uint32_t empty;
+
+		if (add_string(n, "", &empty))
+			goto out;
+	}
 	hdr.nrelocs = n->nrecs;
 	hdr.strings = sizeof(hdr) + n->nrecs * sizeof(struct om_newrel);
 	tsize = hdr.strings + n->strslen;
