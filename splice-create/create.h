@@ -174,9 +174,11 @@ int sc_farm_isolate(const struct sc_opts *opts);
  * environment), else a farm of hard links for sources and real copies for
  * every file preparation produced (newer than the top Makefile), since
  * kbuild rewrites some of those in place.  The upper/work dirs of an
- * overlay are @farm_path.upper and @farm_path.work.
+ * overlay are @farm_path.upper and @farm_path.work.  @layer, if not NULL,
+ * is the tree's prepared state (prep.c), laid over the tree: the upper of
+ * the overlay's two lower layers, or copied over the link farm.
  */
-int sc_farm_create(const struct sc_opts *opts, const char *tree,
+int sc_farm_create(const struct sc_opts *opts, const char *tree, const char *layer,
 		   const char *farm_path, struct sc_farm *farm);
 /* Give @rel its own inode in the farm, so writing it can't reach @tree. */
 int sc_farm_own(const struct sc_farm *farm, const char *rel);
@@ -296,10 +298,71 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 		     const char *farm, const char *workdir, const char *staging,
 		     struct sc_reasons *reasons);
 
+/* ------------------------------------------------------------ config.c */
+
+/*
+ * The CONFIG_ lines of a configuration file that can change code, sorted:
+ * without the toolchain's, the build salt and the signing symbols, and
+ * with a string set to "" taken as not set (config.c says why).
+ */
+int sc_config_read(const char *path, struct sc_strv *lines);
+/* A line (or symbol prefix) sc_config_read leaves out. */
+bool sc_config_no_code(const char *line);
+/* How many symbols differ; *@first (if @first) the first one's name, malloc'ed. */
+size_t sc_config_compare(const struct sc_strv *a, const struct sc_strv *b, char **first);
+/* sc_config_compare of two files; errors (unreadable, empty) said. */
+int sc_config_files_compare(const char *a, const char *b, size_t *ndiff, char **first);
+
+/* ------------------------------------------------------------ target.c */
+
+/* The kernel the update is for (target.c says how each is found). */
+struct sc_target {
+	char *release;		/* "6.1.0-55-amd64" */
+	char *kernel_build;	/* its build directory (headers) */
+	char *config;		/* the configuration to build with */
+	char *core;		/* splice-core's splice.h and Module.symvers */
+	const char *how;	/* how the release was found, for -v */
+};
+
+struct sc_opts;
+/*
+ * Decide the target for @tree from the options, the installed headers and
+ * uname -r, and check that they and the tree agree (kernel version, -c
+ * against the headers' .config, the compiler: a warning).  Fails with a
+ * message that says what to install or pass.
+ */
+int sc_target_resolve(const struct sc_opts *opts, const char *tree, struct sc_target *t);
+void sc_target_free(struct sc_target *t);
+/* UTS_RELEASE of a prepared tree or build directory (malloc'ed), or NULL. */
+char *sc_uts_release(const char *dir);
+/* A source tree's kernel version from its Makefile ("6.1.192"), or NULL. */
+char *sc_tree_version(const char *tree);
+
+/* -------------------------------------------------------------- prep.c */
+
+/* A tree's prepared state for the target, in splice-create's cache. */
+struct sc_prep {
+	char *dir;		/* the cache entry */
+	char *layer;		/* its files, laid over the tree (sc_farm_create) */
+	int lock_fd;		/* held (shared) while the layer is in use */
+	bool built;		/* this run made it */
+};
+/*
+ * The prepared state of @tree for opts->target and opts->kbuild_args: from
+ * the cache, else made now (configure and `make prepare` in a scratch copy
+ * under @workdir, on the tree's file system) and kept.  Release it with
+ * sc_prep_release once no build uses it.
+ */
+int sc_prep_get(const struct sc_opts *opts, const char *tree, const char *workdir,
+		struct sc_prep *p);
+void sc_prep_release(struct sc_prep *p);
+/* Where prepared states are kept (prep.c), malloc'ed; NULL if nowhere. */
+char *sc_prep_cache_dir(const struct sc_opts *opts);
+
 /* ------------------------------------------------------------ options */
 
 struct sc_opts {
-	const char *srcdir;		/* the prepared kernel tree */
+	const char *srcdir;		/* the kernel source tree (never written) */
 	const char *config;		/* NULL: the tree's own .config */
 	const char *outdir;
 	const char *id;
@@ -307,6 +370,8 @@ struct sc_opts {
 	const char *splice_vm;		/* the harness script (kbuild-args) */
 	const char *kernel_build;	/* --kernel-build: target headers, or NULL */
 	const char *core_dir;		/* --core: splice.h + Module.symvers, or NULL */
+	const char *cache_dir;		/* --cache: prepared trees, or NULL (prep.c) */
+	struct sc_target target;	/* resolved from the above (target.c) */
 	unsigned int jobs;
 	bool keep;
 	bool prepared;			/* the tree's `prepare` is known done: skip it */

@@ -77,63 +77,6 @@ static char *find_splice_vm(void)
 	return strdup("splice-vm");
 }
 
-/* UTS_RELEASE of a prepared tree. */
-static int tree_release(const char *tree, char **release)
-{
-	char path[4096], *buf, *p, *q;
-	size_t len;
-	int err;
-
-	snprintf(path, sizeof(path), "%s/include/generated/utsrelease.h", tree);
-	err = read_whole(path, &buf, &len);
-	if (err) {
-		sc_err("%s: %s (is the tree prepared? `make olddefconfig prepare`)",
-		       path, strerror(-err));
-		return err;
-	}
-	p = strstr(buf, "UTS_RELEASE \"");
-	q = p ? strchr(p + 13, '"') : NULL;
-	if (!q) {
-		sc_err("%s: no UTS_RELEASE", path);
-		free(buf);
-		return -EINVAL;
-	}
-	*release = strndup(p + 13, (size_t)(q - p - 13));
-	free(buf);
-	return *release ? 0 : -ENOMEM;
-}
-
-/*
- * The CONFIG_ lines of a configuration, sorted, without those the toolchain
- * determines (they differ between the file Debian ships and the tree's
- * olddefconfig'ed copy without meaning a different kernel).
- */
-static int config_lines(const char *path, struct sc_strv *out)
-{
-	static const char *const toolchain[] = {
-		"CONFIG_CC_VERSION_TEXT=", "CONFIG_GCC_VERSION=", "CONFIG_CLANG_VERSION=",
-		"CONFIG_AS_VERSION=", "CONFIG_LD_VERSION=", "CONFIG_LLD_VERSION=",
-		"CONFIG_PAHOLE_VERSION=", "CONFIG_AS_IS_", "CONFIG_LD_IS_",
-	};
-	char *buf, *line, *save = NULL;
-	size_t len, i;
-	int err = read_whole(path, &buf, &len);
-
-	if (err)
-		return err;
-	for (line = strtok_r(buf, "\n", &save); !err && line; line = strtok_r(NULL, "\n", &save)) {
-		bool skip = strncmp(line, "CONFIG_", 7) != 0;
-
-		for (i = 0; !skip && i < sizeof(toolchain) / sizeof(toolchain[0]); i++)
-			skip = !strncmp(line, toolchain[i], strlen(toolchain[i]));
-		if (!skip)
-			err = sc_strv_add(out, line);
-	}
-	free(buf);
-	sc_strv_sort(out);
-	return err;
-}
-
 int random_id(char id[9])
 {
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -154,33 +97,20 @@ int random_id(char id[9])
 }
 
 /*
- * The kbuild arguments a tree was prepared with, one per line, from the
- * stamp `splice-vm` leaves in it: "KERNELRELEASE=R KCFLAGS=FLAGS... ".
- * Only that exact shape is trusted; anything else asks splice-vm.
+ * The kbuild arguments a tree was prepared with, from the stamp `splice-vm`
+ * leaves in the trees it prepares: "KERNELRELEASE=R KCFLAGS=FLAGS...".
  */
-static int prepared_args(const char *tree, char **args)
+static char *prepared_args(const char *tree)
 {
-	char path[4096], *buf, *kc, *end;
+	char path[4096], *buf;
 	size_t len;
-	int err;
 
 	snprintf(path, sizeof(path), "%s/.splice-prepared", tree);
-	err = read_whole(path, &buf, &len);
-	if (err)
-		return err;
-	end = buf + len;
-	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = '\0';
-	kc = strstr(buf, " KCFLAGS=");
-	if (strncmp(buf, "KERNELRELEASE=", 14) || !kc || strchr(buf, '\n') ||
-	    memchr(buf + 14, ' ', (size_t)(kc - buf - 14)) || kc == buf + 14 ||
-	    strstr(kc + 1, " KERNELRELEASE=") || strstr(kc + 1, " KCFLAGS=")) {
-		free(buf);
-		return -EINVAL;
-	}
-	*kc = '\n';
-	*args = buf;
-	return 0;
+	if (read_whole(path, &buf, &len))
+		return NULL;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	return buf;
 }
 
 /* The tree's configuration was applied after its last change (auto.conf). */
@@ -203,17 +133,58 @@ static bool config_current(const char *tree)
 		conf.st_mtim.tv_nsec >= cfg.st_mtim.tv_nsec);
 }
 
+/*
+ * Can the tree be built in as it is?  Only when it was prepared for exactly
+ * this target with exactly these arguments: the stamp of splice-vm's trees
+ * says the arguments, UTS_RELEASE the release, and its .config must be the
+ * target's in every symbol that changes code.  Anything else -- a fresh
+ * tree, one prepared the ordinary way ("6.1.192"), or for another
+ * configuration -- is prepared for the target once, apart (prep.c).
+ */
+static bool tree_ready(const struct sc_opts *o, const char **why)
+{
+	char *stamp = prepared_args(o->srcdir), *want = NULL, *rel = sc_uts_release(o->srcdir);
+	char cfg[4096], *first = NULL;
+	size_t i, len = 0, ndiff = 1;
+	bool ready = false;
+	FILE *f = open_memstream(&want, &len);
+
+	for (i = 0; f && i < o->kbuild_args.n; i++)
+		fprintf(f, "%s%s", i ? " " : "", o->kbuild_args.v[i]);
+	if (f)
+		fclose(f);
+	snprintf(cfg, sizeof(cfg), "%s/.config", o->srcdir);
+	if (!rel)
+		*why = "it is not prepared";
+	else if (strcmp(rel, o->target.release))
+		*why = "its release is not the target's";
+	else if (!stamp || !want || strcmp(stamp, want))
+		*why = "it was not prepared with splice's kbuild arguments";
+	else if (!config_current(o->srcdir))
+		*why = "its .config changed after it was prepared";
+	else if (sc_config_files_compare(cfg, o->target.config, &ndiff, &first) || ndiff)
+		*why = "its .config is not the target's";
+	else
+		ready = true;
+	free(first);
+	free(stamp);
+	free(want);
+	free(rel);
+	return ready;
+}
+
 int resolve_defaults(struct ctx *c, char **srcdir_buf)
 {
 	struct sc_opts *o = &c->opts;
-	char *vm_argv[4], *release = NULL, *args = NULL, *line, *save = NULL;
-	struct utsname u;
+	char *vm_argv[4], *kr;
+	const char *why = NULL;
+	struct stat st;
 	int err;
 
-	o->splice_vm = find_splice_vm();
-	if (!o->splice_vm)
-		return -ENOMEM;
 	if (!o->srcdir) {
+		o->splice_vm = find_splice_vm();
+		if (!o->splice_vm)
+			return -ENOMEM;
 		vm_argv[0] = (char *)o->splice_vm;
 		vm_argv[1] = "path";
 		vm_argv[2] = "source";
@@ -224,89 +195,47 @@ int resolve_defaults(struct ctx *c, char **srcdir_buf)
 			return err;
 		o->srcdir = *srcdir_buf;
 	}
-	err = tree_release(o->srcdir, &release);
+	if (stat(o->srcdir, &st) || !S_ISDIR(st.st_mode)) {
+		sc_err("-s %s: %s", o->srcdir, errno ? strerror(errno) : "not a directory");
+		return -ENOTDIR;
+	}
+	err = sc_target_resolve(o, o->srcdir, &o->target);
 	if (err)
 		return err;
+	c->manifest.kernel_release = strdup(o->target.release);
 	if (!c->manifest.kernel_release)
-		c->manifest.kernel_release = release;
-	else
-		free(release);
+		return -ENOMEM;
 	/*
-	 * How every make in the tree must be called: the harness stamped the
-	 * tree it prepared with its kbuild-args (.splice-prepared); asking it
-	 * again costs seconds (apt-cache).
+	 * How every make in the scratch tree is called: the target's release
+	 * (UTS_RELEASE and vermagic are compiled in), and the function and data
+	 * sections splice compares.
 	 */
-	err = prepared_args(o->srcdir, &args);
-	if (err) {
-		vm_argv[0] = (char *)o->splice_vm;
-		vm_argv[1] = "kbuild-args";
-		vm_argv[2] = NULL;
-		err = sc_run_capture(o, NULL, vm_argv, &args);
-	} else {
-		o->prepared = config_current(o->srcdir);
-		sc_verbose(&o->log, "kbuild arguments from %s/.splice-prepared%s", o->srcdir,
-			   o->prepared ? "; prepare is done" : "");
-	}
-	if (err == -EINTR) {
-		free(args);
-		return err;
-	}
-	if (!err) {
-		for (line = strtok_r(args, "\n", &save); !err && line; line = strtok_r(NULL, "\n", &save))
-			if (strncmp(line, "KERNELRELEASE=", 14))
-				err = sc_strv_add(&o->kbuild_args, line);
-	} else {
-		sc_verbose(&o->log, "%s kbuild-args failed; using splice's defaults", o->splice_vm);
-		err = sc_strv_add(&o->kbuild_args, "KCFLAGS=-ffunction-sections -fdata-sections");
-	}
-	free(args);
-	/* the objects must say what the tree says (UTS_RELEASE, vermagic) */
-	if (!err) {
-		char *kr;
-
-		if (asprintf(&kr, "KERNELRELEASE=%s", c->manifest.kernel_release) < 0)
-			return -ENOMEM;
-		err = sc_strv_add(&o->kbuild_args, kr);
-		free(kr);
-	}
+	if (asprintf(&kr, "KERNELRELEASE=%s", o->target.release) < 0)
+		return -ENOMEM;
+	err = sc_strv_add(&o->kbuild_args, kr);
+	free(kr);
+	if (!err)
+		err = sc_strv_add(&o->kbuild_args, "KCFLAGS=" SC_KCFLAGS);
 	if (err)
 		return err;
-	/* the configuration */
-	if (!o->config && !uname(&u)) {
-		char *boot;
+	o->prepared = tree_ready(o, &why);
+	if (o->prepared)
+		sc_verbose(&o->log, "%s is prepared for %s: built in as it is", o->srcdir,
+			   o->target.release);
+	else
+		sc_verbose(&o->log, "%s is prepared apart for %s: %s", o->srcdir,
+			   o->target.release, why);
+	c->needs_prep = !o->prepared;
+	/* the patch must apply to the tree as it is, before anything is built */
+	{
+		char *abs = realpath(o->patch, NULL);
 
-		if (asprintf(&boot, "/boot/config-%s", u.release) < 0)
-			return -ENOMEM;
-		if (!access(boot, R_OK))
-			o->config = boot;	/* leaked on purpose: lives as long as opts */
-		else
-			free(boot);
-	}
-	if (o->config) {
-		struct sc_strv a = { 0 }, b = { 0 };
-		char *tree_cfg;
-		size_t i;
-		bool same;
-
-		if (asprintf(&tree_cfg, "%s/.config", o->srcdir) < 0)
-			return -ENOMEM;
-		err = config_lines(o->config, &a);
-		if (err)
-			sc_err("%s: %s", o->config, strerror(-err));
-		if (!err) {
-			err = config_lines(tree_cfg, &b);
-			if (err)
-				sc_err("%s: %s", tree_cfg, strerror(-err));
+		if (!abs) {
+			sc_err("%s: %s", o->patch, strerror(errno));
+			return -errno;
 		}
-		same = a.n == b.n;
-		for (i = 0; same && i < a.n; i++)
-			same = !strcmp(a.v[i], b.v[i]);
-		if (!err && !same)
-			c->config_src = realpath(o->config, NULL);
-		sc_verbose(&o->log, "config %s: %s the tree's", o->config, same ? "same as" : "differs from");
-		sc_strv_free(&a);
-		sc_strv_free(&b);
-		free(tree_cfg);
+		err = sc_apply_patch(o, o->srcdir, abs, true);
+		free(abs);
 	}
 	return err;
 }

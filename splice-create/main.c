@@ -32,20 +32,25 @@ static void usage(FILE *f)
 	fputs("Usage: splice-create [OPTIONS] PATCH\n"
 	      "Build an update package for the running kernel from a unified diff.\n"
 	      "\n"
-	      "  -s, --source DIR   the prepared kernel source tree (default: the VM\n"
-	      "                     harness's, `splice-vm path source`)\n"
-	      "  -c, --config FILE  kernel configuration (default: /boot/config-$(uname -r)\n"
-	      "                     if it exists, else the tree's .config)\n"
-	      "  -o, --output DIR   where to write splice-ID.tar.gz (default: .)\n"
+	      "  -s, --source DIR   the kernel source tree: fresh from linux-source-*, prepared\n"
+	      "                     the ordinary way, or the VM harness's (default:\n"
+	      "                     `splice-vm path source`); never written\n"
+	      "  -c, --config FILE  the target kernel's configuration (default: the .config\n"
+	      "                     of its build directory)\n"
+	      "  -o, --output DIR   where to write splice-ID.tar.gz, created if missing\n"
+	      "                     (default: .)\n"
 	      "      --id ID        the update's id: [a-z0-9_], at most 32 characters\n"
 	      "                     (default: 8 random characters)\n"
 	      "  -j, --jobs N       parallel compile jobs (default: number of CPUs)\n"
 	      "  -v, --verbose      show the commands run and every decision\n"
 	      "  -q, --quiet        no progress lines\n"
-	      "      --kernel-build DIR  the target kernel's build directory (default:\n"
-	      "                     /usr/src/linux-headers-RELEASE of the tree's release)\n"
+	      "      --kernel-build DIR  the target kernel's build directory (default: the\n"
+	      "                     installed headers whose .config is -c's or the tree's,\n"
+	      "                     else those of `uname -r`)\n"
 	      "      --core DIR     splice-core's splice.h and Module.symvers (default: the\n"
 	      "                     build tree's splice-core/, or the installed copy)\n"
+	      "      --cache DIR    where trees prepared for a target are kept (default:\n"
+	      "                     /var/cache/splice/create as root, else ~/.cache/splice/create)\n"
 	      "      --keep         keep the scratch tree and staging directory\n"
 	      "  -h, --help         this help\n"
 	      "  -V, --version      print the version\n"
@@ -76,7 +81,7 @@ static void install_handlers(void)
 
 /* ------------------------------------------------------------ main */
 
-enum { OPT_ID = 256, OPT_KEEP, OPT_KERNEL_BUILD, OPT_CORE };
+enum { OPT_ID = 256, OPT_KEEP, OPT_KERNEL_BUILD, OPT_CORE, OPT_CACHE };
 
 static int parse_args(struct ctx *c, int argc, char **argv)
 {
@@ -91,6 +96,7 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "kernel-build", required_argument, NULL, OPT_KERNEL_BUILD },
 		{ "core", required_argument, NULL, OPT_CORE },
+		{ "cache", required_argument, NULL, OPT_CACHE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -128,6 +134,7 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 		case OPT_KEEP: c->opts.keep = true; break;
 		case OPT_KERNEL_BUILD: c->opts.kernel_build = optarg; break;
 		case OPT_CORE: c->opts.core_dir = optarg; break;
+		case OPT_CACHE: c->opts.cache_dir = optarg; break;
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("splice-create (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return 1;
 		default: usage(stderr); return -EINVAL;
@@ -142,22 +149,48 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* -o DIR: made (with its parents) when missing. */
+static int make_outdir(const char *dir)
+{
+	char path[4096], *s;
+	struct stat st;
+
+	if (!stat(dir, &st)) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		sc_err("-o %s: not a directory", dir);
+		return -ENOTDIR;
+	}
+	snprintf(path, sizeof(path), "%s", dir);
+	for (s = strchr(path + 1, '/'); ; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST) {
+			int err = -errno;
+
+			sc_err("-o %s: cannot create %s: %s", dir, path, strerror(errno));
+			return err;
+		}
+		if (!s)
+			return 0;
+		*s = '/';
+	}
+}
+
 static int run(struct ctx *c, char **srcdir_buf)
 {
 	static char id[SC_ID_MAX + 1];
-	struct stat st;
 	int err;
 
-	if (stat(c->opts.outdir, &st) || !S_ISDIR(st.st_mode)) {
-		sc_err("%s: not a directory", c->opts.outdir);
-		return -ENOTDIR;
-	}
 	err = read_patch(c);
 	if (err || c->reasons.n)
 		return err;
 	if (!c->changed.n)
 		return 0;	/* no code: main says so */
 	err = resolve_defaults(c, srcdir_buf);
+	if (err)
+		return err;
+	err = make_outdir(c->opts.outdir);
 	if (err)
 		return err;
 	if (c->opts.id) {
@@ -201,6 +234,7 @@ int main(int argc, char **argv)
 	int err, status;
 
 	memset(&c, 0, sizeof(c));
+	c.prep.lock_fd = -1;
 	install_handlers();
 	err = parse_args(&c, argc, argv);
 	if (err)
@@ -268,7 +302,8 @@ int main(int argc, char **argv)
 	free(c.workdir);
 	free(c.staging);
 	free(c.patch_copy);
-	free(c.config_src);
+	sc_prep_release(&c.prep);
+	sc_target_free(&c.opts.target);
 	free(c.package);
 	free((char *)c.opts.splice_vm);
 	free(srcdir_buf);

@@ -11,11 +11,8 @@
  *   splice-mkpre, splice-mknew: next to splice-create's own binary
  *     (../objmatch/ in the build tree, or the same directory once
  *     installed), else SPLICE_BINDIR, else $PATH;
- *   the kernel build directory: --kernel-build, $SPLICE_KERNEL_BUILD, else
- *     /usr/src/linux-headers-<release>, else /lib/modules/<release>/build;
- *   splice-core (splice.h and its Module.symvers): --core, $SPLICE_CORE_DIR,
- *     else ../splice-core next to the binary (the build tree), else
- *     SPLICE_PKGLIBDIR/core (installed by `make install`).
+ *   the kernel build directory and splice-core (splice.h and its
+ *     Module.symvers): decided before the run (target.c).
  */
 #include "config.h"
 
@@ -32,9 +29,6 @@
 #ifndef SPLICE_BINDIR
 #define SPLICE_BINDIR "/usr/local/bin"
 #endif
-#ifndef SPLICE_PKGLIBDIR
-#define SPLICE_PKGLIBDIR "/usr/local/lib/splice"
-#endif
 
 static char *exe_dir(void)
 {
@@ -49,14 +43,6 @@ static char *exe_dir(void)
 		return NULL;
 	*slash = '\0';
 	return strdup(exe);
-}
-
-static bool has_file(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return !access(path, R_OK);
 }
 
 static char *find_tool(const char *name)
@@ -78,75 +64,6 @@ static char *find_tool(const char *name)
 out:
 	free(dir);
 	return path;
-}
-
-static char *find_core(const struct sc_opts *opts)
-{
-	const char *env = getenv("SPLICE_CORE_DIR");
-	char *dir, *path = NULL;
-
-	if (opts->core_dir)
-		return realpath(opts->core_dir, NULL);
-	if (env && *env)
-		return realpath(env, NULL);
-	dir = exe_dir();
-	if (dir && asprintf(&path, "%s/../splice-core", dir) > 0 &&
-	    has_file(path, "splice.h") && has_file(path, "Module.symvers")) {
-		char *abs = realpath(path, NULL);
-
-		free(path);
-		free(dir);
-		return abs;
-	}
-	free(path);
-	free(dir);
-	return strdup(SPLICE_PKGLIBDIR "/core");
-}
-
-static char *find_kernel_build(const struct sc_opts *opts, const char *release)
-{
-	const char *env = getenv("SPLICE_KERNEL_BUILD");
-	char *path = NULL;
-
-	if (opts->kernel_build)
-		return realpath(opts->kernel_build, NULL);
-	if (env && *env)
-		return realpath(env, NULL);
-	if (asprintf(&path, "/usr/src/linux-headers-%s", release) > 0 &&
-	    has_file(path, "Makefile"))
-		return path;
-	free(path);
-	if (asprintf(&path, "/lib/modules/%s/build", release) > 0 && has_file(path, "Makefile")) {
-		char *abs = realpath(path, NULL);
-
-		free(path);
-		return abs;
-	}
-	free(path);
-	return NULL;
-}
-
-/* UTS_RELEASE of a kernel build directory, or NULL. */
-static char *build_release(const char *kb)
-{
-	char path[PATH_MAX], line[512], *rel = NULL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/include/generated/utsrelease.h", kb);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	while (!rel && fgets(line, sizeof(line), f)) {
-		char *q;
-
-		if (strncmp(line, "#define UTS_RELEASE \"", 21))
-			continue;
-		q = strchr(line + 21, '"');
-		if (q)
-			rel = strndup(line + 21, (size_t)(q - line - 21));
-	}
-	fclose(f);
-	return rel;
 }
 
 /*
@@ -447,7 +364,7 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 		     const char *farm, const char *workdir, const char *staging,
 		     struct sc_reasons *reasons)
 {
-	char *mkpre = NULL, *mknew = NULL, *core = NULL, *kb = NULL, *rel = NULL;
+	char *mkpre = NULL, *mknew = NULL, *core = NULL, *kb = NULL;
 	char *symvers = NULL, *moddir = NULL, *new_dir = NULL, *mods_dir = NULL;
 	char *units = NULL, new_name[64];
 	char (*pre_name)[64] = NULL;
@@ -466,30 +383,12 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	sc_progress(&opts->log, "building modules");
 	mkpre = find_tool("splice-mkpre");
 	mknew = find_tool("splice-mknew");
-	core = find_core(opts);
-	kb = find_kernel_build(opts, m->kernel_release);
+	core = strdup(opts->target.core);
+	kb = strdup(opts->target.kernel_build);
 	pre_name = calloc(npre, sizeof(*pre_name));
 	pre_unit = calloc(npre, sizeof(*pre_unit));
-	if (!mkpre || !mknew || !pre_name || !pre_unit)
+	if (!mkpre || !mknew || !core || !kb || !pre_name || !pre_unit)
 		goto out;
-	err = -ENOENT;
-	if (!kb) {
-		sc_err("no kernel build directory for %s: install linux-headers-%s or give "
-		       "--kernel-build DIR", m->kernel_release, m->kernel_release);
-		goto out;
-	}
-	rel = build_release(kb);
-	if (!rel || strcmp(rel, m->kernel_release)) {
-		sc_err("%s is the build directory of %s, not %s (the tree's release)", kb,
-		       rel ? rel : "an unknown release", m->kernel_release);
-		goto out;
-	}
-	if (!core || !has_file(core, "splice.h") || !has_file(core, "Module.symvers")) {
-		sc_err("splice-core's splice.h and Module.symvers not found in %s: build "
-		       "splice-core (make), install splice (make install), or give --core DIR",
-		       core ? core : "(none)");
-		goto out;
-	}
 	sc_verbose(&opts->log, "kernel build %s, splice-core %s, %s, %s", kb, core, mkpre, mknew);
 
 	err = -ENOMEM;
@@ -592,7 +491,6 @@ out:
 	free(mknew);
 	free(core);
 	free(kb);
-	free(rel);
 	free(symvers);
 	free(moddir);
 	free(new_dir);

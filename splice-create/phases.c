@@ -200,56 +200,33 @@ int finish_scan(struct ctx *c)
 
 int prepare_tree(struct ctx *c)
 {
-	char *farm, *cfg;
+	char *farm;
 	int err;
 
-	sc_progress(&c->opts.log, "preparing tree");
 	err = make_workdir(c);
 	if (err)
 		return err;
-	if (asprintf(&farm, "%s/tree", c->workdir) < 0)
-		return -ENOMEM;
 	/* while single-threaded: a mount namespace for an overlay farm */
 	if (!c->opts.keep)
 		sc_farm_isolate(&c->opts);
-	/* another configuration re-prepares the farm: scan the farm after that */
-	if (!c->config_src)
-		start_scan(c);
-	err = sc_farm_create(&c->opts, c->opts.srcdir, farm, &c->farm);
+	/* the tree's prepared state for the target, kept apart (slow the first time) */
+	if (c->needs_prep) {
+		err = sc_prep_get(&c->opts, c->opts.srcdir, c->workdir, &c->prep);
+		if (err)
+			return err;
+		c->opts.prepared = true;
+	}
+	sc_progress(&c->opts.log, "preparing tree");
+	start_scan(c);
+	if (asprintf(&farm, "%s/tree", c->workdir) < 0)
+		return -ENOMEM;
+	err = sc_farm_create(&c->opts, c->opts.srcdir, c->needs_prep ? c->prep.layer : NULL,
+			     farm, &c->farm);
 	free(farm);
 	c->farm_made = true;
 	if (err)
 		return err;
-	/* a patch that doesn't apply fails now, not after the pre build */
-	err = save_patch(c);
-	if (!err)
-		err = sc_apply_patch(&c->opts, c->farm.path, c->patch_copy, true);
-	if (err || !c->config_src)
-		return err;
-	/* another configuration: configure and prepare the copy (slow) */
-	sc_warn(&c->opts.log, "%s differs from the tree's .config: preparing the copy for it",
-		c->config_src);
-	if (asprintf(&cfg, "%s/.config", c->farm.path) < 0)
-		return -ENOMEM;
-	unlink(cfg);
-	err = copy_into(&c->opts, c->config_src, cfg);
-	free(cfg);
-	if (!err) {
-		char *argv[] = { "make", "-s", "olddefconfig", NULL };
-
-		err = sc_run(&c->opts, c->farm.path, argv);
-	}
-	if (!err) {
-		struct sc_strv prep = { 0 };
-
-		err = sc_strv_add(&prep, "prepare");
-		c->opts.prepared = false;
-		if (!err)
-			err = sc_build_units(&c->opts, c->farm.path, &prep);
-		sc_strv_free(&prep);
-		c->opts.prepared = !err;
-	}
-	return err;
+	return save_patch(c);
 }
 
 static int build_pre_units(struct ctx *c, const struct sc_strv *units, bool more)

@@ -32,7 +32,8 @@ struct ctx {
 	char *patch_copy;		/* staging/patch */
 	struct sc_farm farm;
 	bool farm_made;
-	char *config_src;		/* config to build with, if not the tree's */
+	bool needs_prep;		/* the tree is prepared apart (prep.c) */
+	struct sc_prep prep;		/* that prepared state, in use */
 	struct sc_manifest manifest;
 	bool scanned;			/* c->units are the scan's (thread or not) */
 	struct scan_job *scan;		/* the #include scan, running, or NULL */
@@ -45,11 +46,16 @@ struct ctx {
 
 /* ---------------------------------------------------------- defaults.c */
 
+/* The compiler flags every object splice compares is built with. */
+#define SC_KCFLAGS "-ffunction-sections -fdata-sections"
+
 /*
- * What the options left open: splice-vm, the source tree (*@srcdir_buf,
- * freed by the caller), the tree's release (manifest), the kbuild
- * arguments, whether the tree is prepared, and the configuration to build
- * with (c->config_src when it is not the tree's).
+ * What the options left open, and every check of the inputs that can be
+ * made before the first compile: the source tree (*@srcdir_buf, freed by
+ * the caller; splice-vm's when -s is not given), the target kernel
+ * (target.c: release, build directory, configuration, splice-core), the
+ * kbuild arguments, whether the tree can be built in as it is or is
+ * prepared apart (c->needs_prep), and that the patch applies.
  */
 int resolve_defaults(struct ctx *c, char **srcdir_buf);
 /* 8 random characters of [a-z0-9], NUL-terminated: the default --id. */

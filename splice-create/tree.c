@@ -22,8 +22,10 @@
  *    missing one would make kbuild re-run syncconfig).
  *    A file the patch changes gets its own inode first (sc_farm_own).
  *
- * Either way sc_farm_check() proves afterwards that nothing in the tree
- * changed since the copy was begun.
+ * Either way the tree's prepared state, when splice-create keeps it apart
+ * (prep.c), is laid over the tree: the overlay's upper lower layer, or
+ * copied over the link farm.  sc_farm_check() proves afterwards that
+ * nothing in the tree changed since the copy was begun.
  */
 #include "config.h"
 
@@ -154,7 +156,7 @@ static bool plain_path(const char *p)
 	return !strpbrk(p, ",:\\");
 }
 
-static int farm_overlay(const struct sc_opts *opts, struct sc_farm *farm)
+static int farm_overlay(const struct sc_opts *opts, struct sc_farm *farm, const char *layer)
 {
 	char *data = NULL;
 	int err = 0;
@@ -162,16 +164,19 @@ static int farm_overlay(const struct sc_opts *opts, struct sc_farm *farm)
 	if (asprintf(&farm->upper, "%s.upper", farm->path) < 0 ||
 	    asprintf(&farm->work, "%s.work", farm->path) < 0)
 		return -ENOMEM;
-	if (!plain_path(farm->tree) || !plain_path(farm->upper) || !plain_path(farm->work))
+	if (!plain_path(farm->tree) || !plain_path(farm->upper) || !plain_path(farm->work) ||
+	    (layer && !plain_path(layer)))
 		return -EINVAL;
 	if (mkdir(farm->path, 0755) || mkdir(farm->upper, 0755) || mkdir(farm->work, 0700))
 		return -errno;
 	/*
+	 * The prepared state (prep.c), if any, is the upper of the two lower
+	 * layers: its files hide the tree's.
 	 * volatile: no sync of the upper file system (the whole of it, not
 	 * just our files) when unmounting; the copy is thrown away anyway.
 	 */
-	if (asprintf(&data, "lowerdir=%s,upperdir=%s,workdir=%s,volatile", farm->tree,
-		     farm->upper, farm->work) < 0)
+	if (asprintf(&data, "lowerdir=%s%s%s,upperdir=%s,workdir=%s,volatile",
+		     layer ? layer : "", layer ? ":" : "", farm->tree, farm->upper, farm->work) < 0)
 		return -ENOMEM;
 	if (mount("overlay", farm->path, "overlay", MS_NOSUID | MS_NODEV, data)) {
 		err = -errno;
@@ -183,8 +188,8 @@ static int farm_overlay(const struct sc_opts *opts, struct sc_farm *farm)
 	}
 	if (!err) {
 		farm->mounted = true;
-		sc_verbose(&opts->log, "scratch tree: overlay mount of %s on %s", farm->tree,
-			   farm->path);
+		sc_verbose(&opts->log, "scratch tree: overlay mount of %s%s%s on %s", farm->tree,
+			   layer ? " under the prepared state " : "", layer ? layer : "", farm->path);
 	}
 	free(data);
 	return err;
@@ -474,9 +479,76 @@ static int farm_links(const struct sc_opts *opts, struct sc_farm *farm,
 	return err;
 }
 
+/*
+ * Lay the prepared state @layer (a directory of the files preparation made
+ * or changed, maybe with an overlay's whiteouts) over the link farm: its
+ * files replace the farm's links, as the upper lower layer of an overlay
+ * would hide them.
+ */
+static int lay_dir(struct linker *l, const char *layer, const char *rel)
+{
+	char from[8300], to[8300];
+	struct dirent *de;
+	DIR *dir;
+	int err = 0;
+
+	snprintf(from, sizeof(from), "%s%s%s", layer, *rel ? "/" : "", rel);
+	dir = opendir(from);
+	if (!dir)
+		return link_fail(l, "reading", from, -errno);
+	while (!err && (de = readdir(dir))) {
+		const char *name = de->d_name;
+		char child[4096];
+		struct stat st, old;
+
+		if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+			continue;
+		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", name);
+		snprintf(from, sizeof(from), "%s/%s", layer, child);
+		snprintf(to, sizeof(to), "%s/%s", l->farm, child);
+		if (lstat(from, &st)) {
+			err = link_fail(l, "reading", from, -errno);
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (lstat(to, &old) || !S_ISDIR(old.st_mode)) {
+				if (!lstat(to, &old) && unlink(to))
+					err = link_fail(l, "replacing", child, -errno);
+				else if (mkdir(to, st.st_mode & 07777))
+					err = link_fail(l, "creating", child, -errno);
+			}
+			if (!err)
+				err = lay_dir(l, layer, child);
+			continue;
+		}
+		if (!lstat(to, &old)) {
+			if (S_ISDIR(old.st_mode) ? sc_remove_tree(to) : unlink(to)) {
+				err = link_fail(l, "replacing", child, -errno);
+				break;
+			}
+		}
+		if (S_ISREG(st.st_mode)) {
+			err = copy_file(from, to);
+			if (err)
+				err = link_fail(l, "copying", from, err);
+			else
+				l->copied++;
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t n = readlink(from, target, sizeof(target) - 1);
+
+			if (n < 0 || (target[n] = '\0', symlink(target, to)))
+				err = link_fail(l, "copying", from, -errno);
+		}
+		/* a whiteout (0/0 character device): the file is gone, as it is now */
+	}
+	closedir(dir);
+	return err;
+}
+
 /* ------------------------------------------------------------ the farm */
 
-int sc_farm_create(const struct sc_opts *opts, const char *tree,
+int sc_farm_create(const struct sc_opts *opts, const char *tree, const char *layer,
 		   const char *farm_path, struct sc_farm *farm)
 {
 	const char *kind = getenv("SPLICE_CREATE_FARM");
@@ -519,7 +591,7 @@ int sc_farm_create(const struct sc_opts *opts, const char *tree,
 		return err;
 	}
 	if (isolated && !opts->keep && !(kind && !strcmp(kind, "links"))) {
-		err = farm_overlay(opts, farm);
+		err = farm_overlay(opts, farm, layer);
 		if (!err)
 			return 0;
 		sc_verbose(&opts->log, "no overlay mount (%s): the scratch tree is a link farm",
@@ -533,7 +605,15 @@ int sc_farm_create(const struct sc_opts *opts, const char *tree,
 		free(farm->work);
 		farm->upper = farm->work = NULL;
 	}
-	return farm_links(opts, farm, &st);
+	err = farm_links(opts, farm, &st);
+	if (!err && layer) {
+		struct linker l = { .opts = opts, .tree = farm->tree, .farm = farm->path };
+
+		err = lay_dir(&l, layer, "");
+		sc_verbose(&opts->log, "scratch tree: %zu files of the prepared state %s copied in",
+			   l.copied, layer);
+	}
+	return err;
 }
 
 int sc_farm_own(const struct sc_farm *farm, const char *rel)
