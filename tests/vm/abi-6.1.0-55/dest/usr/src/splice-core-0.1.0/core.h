@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * splice-core: the kernel side of splice.  This header is the module's
+ * private interface between its files (docs/core.md describes the design).
+ */
+#ifndef SPLICE_CORE_H
+#define SPLICE_CORE_H
+
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/printk.h>
+#include <linux/types.h>
+#include "splice.h"
+
+/* Every kernel message of the core starts with "splice: ". */
+#define splice_info(fmt, ...)	pr_info("splice: " fmt, ##__VA_ARGS__)
+#define splice_warn(fmt, ...)	pr_warn("splice: " fmt, ##__VA_ARGS__)
+#define splice_err(fmt, ...)	pr_err("splice: " fmt, ##__VA_ARGS__)
+
+/* ...and messages about an update name it: "splice: <id>: ". */
+#define upd_info(u, fmt, ...) \
+	pr_info("splice: %s: " fmt, (u)->pub->id, ##__VA_ARGS__)
+#define upd_err(u, fmt, ...) \
+	pr_err("splice: %s: " fmt, (u)->pub->id, ##__VA_ARGS__)
+#define upd_dbg(u, fmt, ...) \
+	do { if ((u)->debug) upd_info(u, fmt, ##__VA_ARGS__); } while (0)
+
+#ifndef SPLICE_VERSION
+#define SPLICE_VERSION "unknown"
+#endif
+
+enum splice_stage {
+	SPLICE_PREPARING,
+	SPLICE_APPLIED,
+	SPLICE_REVERSED,
+};
+
+/* The abort_cause vocabulary: docs/error-codes.md; names in update.c. */
+enum splice_cause {
+	SPLICE_OK,
+	SPLICE_NO_MATCH,
+	SPLICE_AMBIGUOUS,
+	SPLICE_FAILED_TO_FIND,
+	SPLICE_TARGET_NOT_LOADED,
+	SPLICE_TOO_SHORT,
+	SPLICE_CODE_BUSY,
+	SPLICE_MODULE_BUSY,
+	SPLICE_SITE_CHANGED,
+	SPLICE_NOT_LAST,
+	SPLICE_OUT_OF_MEMORY,
+	SPLICE_UNEXPECTED,
+	SPLICE_NR_CAUSES
+};
+
+#define SPLICE_JMP_SIZE		5	/* e9 <rel32> */
+#define SPLICE_MAX_RANGES	6
+
+enum splice_range_kind {
+	SPLICE_RANGE_OLD,	/* the replaced function itself */
+	SPLICE_RANGE_COLD,	/* its FUNC.cold part */
+	SPLICE_RANGE_BELOW,	/* an earlier update's code we stack on */
+};
+
+/* Code a thread must not be inside while a site changes: [start, end). */
+struct splice_range {
+	unsigned long start, end;
+	enum splice_range_kind kind;
+};
+
+/* One replaced function of an update. */
+struct splice_func {
+	const struct splice_function *desc;
+	struct splice_upd *upd;
+
+	/* Filled by splice_resolve_func(), emptied by splice_release_func(). */
+	unsigned long old_addr, old_size;
+	struct module *target;		/* holds a reference; NULL: vmlinux */
+	unsigned int nr_ranges;
+	struct splice_range ranges[SPLICE_MAX_RANGES];
+
+	/* Filled by splice_prepare_site() (patch.c). */
+	unsigned long site;		/* where the jump is written */
+	u8 saved[SPLICE_JMP_SIZE];	/* the site's bytes before our jump */
+	u8 jmp[SPLICE_JMP_SIZE];	/* our jump */
+	struct splice_func *below;	/* applied func we stack on, or NULL */
+};
+
+/* The core's state for one registered update. */
+struct splice_upd {
+	struct splice_update *pub;
+	struct kobject kobj;
+	struct list_head node;		/* splice_updates */
+	struct list_head applied_node;	/* splice_applied, oldest first */
+	enum splice_stage stage;
+	enum splice_cause cause;
+	bool debug;
+	bool gone;			/* unregistered, kobject dying */
+	u64 pause_ns;
+	char *conflicts;		/* PAGE_SIZE, one line per task */
+	unsigned long new_start, new_end;	/* owner's core text */
+	bool relocs_written;		/* reloc.c: the new code's records */
+	unsigned int nr_funcs;
+	struct splice_func funcs[];
+};
+
+/* update.c */
+extern struct mutex splice_mutex;
+const char *splice_cause_name(enum splice_cause cause);
+const char *splice_stage_name(enum splice_stage stage);
+int splice_request_stage(struct splice_upd *u, enum splice_stage stage);
+int splice_request_check(struct splice_upd *u);
+void splice_original_bytes(unsigned long addr, u8 *buf, size_t len);
+
+/* pre.c: pre units (splice_register_pre) and run-pre matching */
+bool splice_pre_present(struct splice_upd *u);
+enum splice_cause splice_pre_match(struct splice_upd *u);
+int splice_pre_lookup(struct splice_upd *u, const char *objname, const char *unit,
+		      const char *name, unsigned long *addr);
+int splice_pre_symbol(struct splice_upd *u, const char *unit_name, const char *name,
+		      bool local, s64 addend, unsigned long *addr);
+
+/* reloc.c: the new code's relocation records (splice-mknew) */
+enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write);
+bool splice_relocs_valid(struct module *owner, const struct splice_relocs *t);
+int splice_reloc_width(u32 type);
+bool splice_reloc_value(const struct splice_reloc *r, u64 sa, u64 *val);
+unsigned int splice_ksym_count(const char *name, const char *objname, unsigned long *addr);
+
+/* early.c: records written when a new-code module loads (jump-label keys) */
+int splice_early_init(void);
+void splice_early_exit(void);
+
+/* resolve.c: where a replaced function runs (matched pre code, or its name) */
+enum splice_cause splice_resolve_func(struct splice_upd *u,
+				      struct splice_func *f);
+void splice_release_func(struct splice_func *f);
+
+/* patch.c */
+enum splice_cause splice_prepare_site(struct splice_upd *u,
+				      struct splice_func *f,
+				      struct list_head *applied);
+enum splice_cause splice_switch(struct splice_upd *u, bool undo);
+void splice_site_bytes(const struct splice_func *f, u8 *buf);
+
+/* sysfs.c */
+int splice_sysfs_add(struct splice_upd *u);
+extern const struct kobj_type splice_upd_ktype;
+
+#endif /* SPLICE_CORE_H */

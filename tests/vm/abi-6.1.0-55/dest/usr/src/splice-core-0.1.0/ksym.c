@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Finding unexported kernel functions.
+ *
+ * 6.1 exports neither kallsyms_lookup_name() nor the functions it would
+ * find (text_poke, text_mutex, stack_trace_save_tsk_reliable, ...).  A kprobe
+ * can be registered on any symbol by name, and registering it resolves the
+ * name: kp.addr is kallsyms_lookup_name's address.  The probe is removed at
+ * once; from then on kallsyms_lookup_name() finds the rest.
+ *
+ * Every symbol looked up here is unique in vmlinux (checked on
+ * 6.1.0-57-amd64), so kallsyms_lookup_name()'s "first match" is the match.
+ */
+#include <linux/kprobes.h>
+#include "core.h"
+#include "ksym.h"
+
+struct splice_ksyms splice_ksym;
+
+static unsigned long splice_find_lookup_name(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	unsigned long addr;
+	int ret;
+
+	ret = register_kprobe(&kp);
+	if (ret) {
+		splice_err("kprobe on kallsyms_lookup_name: %d\n", ret);
+		return 0;
+	}
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
+#define SPLICE_KSYM(field) { #field, (void **)&splice_ksym.field }
+
+int splice_ksym_init(void)
+{
+	static const struct {
+		const char *name;
+		void **slot;
+	} wanted[] = {
+		SPLICE_KSYM(kallsyms_on_each_match_symbol),
+		SPLICE_KSYM(module_kallsyms_on_each_symbol),
+		SPLICE_KSYM(kallsyms_lookup_size_offset),
+		SPLICE_KSYM(ftrace_location),
+		SPLICE_KSYM(text_poke),
+		SPLICE_KSYM(text_mutex),
+		SPLICE_KSYM(stack_trace_save_tsk_reliable),
+		SPLICE_KSYM(stop_machine_cpuslocked),
+		SPLICE_KSYM(idle_task),
+	};
+	unsigned long addr;
+	size_t i;
+
+	addr = splice_find_lookup_name();
+	if (!addr)
+		return -ENOENT;
+	splice_ksym.kallsyms_lookup_name = (void *)addr;
+
+	for (i = 0; i < ARRAY_SIZE(wanted); i++) {
+		addr = splice_ksym.kallsyms_lookup_name(wanted[i].name);
+		if (!addr) {
+			splice_err("kernel symbol %s not found\n",
+				   wanted[i].name);
+			return -ENOENT;
+		}
+		*wanted[i].slot = (void *)addr;
+	}
+	return 0;
+}

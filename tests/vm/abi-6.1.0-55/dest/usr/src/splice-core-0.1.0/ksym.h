@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel functions splice-core needs that 6.1 does not export to modules,
+ * found at load time through kallsyms (ksym.c).
+ */
+#ifndef SPLICE_KSYM_H
+#define SPLICE_KSYM_H
+
+#include <linux/cpumask.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/stop_machine.h>
+
+struct splice_ksyms {
+	unsigned long (*kallsyms_lookup_name)(const char *name);
+	int (*kallsyms_on_each_match_symbol)(int (*fn)(void *, unsigned long),
+					     const char *name, void *data);
+	int (*module_kallsyms_on_each_symbol)(int (*fn)(void *, const char *,
+							struct module *,
+							unsigned long),
+					      void *data);
+	int (*kallsyms_lookup_size_offset)(unsigned long addr,
+					   unsigned long *symbolsize,
+					   unsigned long *offset);
+	unsigned long (*ftrace_location)(unsigned long ip);
+	void *(*text_poke)(void *addr, const void *opcode, size_t len);
+	struct mutex *text_mutex;
+	int (*stack_trace_save_tsk_reliable)(struct task_struct *tsk,
+					     unsigned long *store,
+					     unsigned int size);
+	int (*stop_machine_cpuslocked)(cpu_stop_fn_t fn, void *data,
+				       const struct cpumask *cpus);
+	struct task_struct *(*idle_task)(int cpu);
+};
+
+/*
+ * Filled once by splice_ksym_init() before anything else runs, read-only
+ * afterwards.
+ */
+extern struct splice_ksyms splice_ksym;
+
+int splice_ksym_init(void);
+
+#endif /* SPLICE_KSYM_H */

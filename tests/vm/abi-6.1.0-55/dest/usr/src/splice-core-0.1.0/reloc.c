@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The new code's relocation records (docs/new-code.md).
+ *
+ * splice-mknew leaves every relocation the module loader can't resolve (a
+ * static of the unit, an unexported function, old data) as the canary
+ * 0x77 in the field and a record {site, type, addend, symbol}.  After
+ * run-pre matching and before the switch, every record's symbol is
+ * resolved:
+ *   1. from what matching the update's pre units learned (the exact
+ *      static the pre code uses, even when several share its name);
+ *   2. else through kallsyms, if the name is unique in vmlinux (or in the
+ *      update's target module);
+ *   3. else the apply is refused: failed_to_find (no such symbol) or
+ *      ambiguous (several), naming the symbol and the site.
+ * The value is computed per type (PC32/PLT32/PC64: S+A-P; 32, 32S: S+A,
+ * range-checked; 64: S+A), the field must still hold the canary, and only
+ * when every record is ready are they written, with text_poke() under
+ * text_mutex (the module's text and rodata are read-only by then; module
+ * memory is vmalloc'ed, which text_poke() maps).  All or none.
+ *
+ * Example: "e8 77 77 77 77" at override_release's call site in the copy of
+ * __do_sys_newuname, record {PLT32, -4, "override_release"}: matching
+ * learned override_release = S, the field becomes S - 4 - P.
+ *
+ * A field that lost its canary was rewritten by the loader (an
+ * alternative): skipped, as Ksplice did.  Records are written once per
+ * update: if the apply is refused later (code_busy, site_changed), the
+ * written fields stay; the new code never ran, and a later apply finds
+ * them written.  Called with splice_mutex held.
+ *
+ * Records flagged SPLICE_RELOC_EARLY (the keys of jump labels) were
+ * written when the module loaded (early.c) and are not touched here: the
+ * kernel's jump-label code has since sorted the module's __jump_table, so
+ * their sites may now hold another entry's key.
+ */
+#include <linux/kallsyms.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "core.h"
+#include "ksym.h"
+
+#define R_X86_64_64	1
+#define R_X86_64_PC32	2
+#define R_X86_64_32	10
+#define R_X86_64_32S	11
+#define R_X86_64_PC64	24
+#define R_X86_64_PLT32	4
+
+#define SPLICE_CANARY	0x77
+
+struct splice_symcount {
+	const char *name;
+	const char *objname;
+	unsigned long addr;
+	unsigned int n;
+};
+
+static int splice_count_vmlinux(void *data, unsigned long addr)
+{
+	struct splice_symcount *c = data;
+
+	if (!c->n++)
+		c->addr = addr;
+	return 0;
+}
+
+static int splice_count_module(void *data, const char *sym, struct module *mod,
+			       unsigned long addr)
+{
+	struct splice_symcount *c = data;
+
+	if (strcmp(mod->name, c->objname) || strcmp(sym, c->name))
+		return 0;
+	return splice_count_vmlinux(data, addr);
+}
+
+/*
+ * How many symbols @name vmlinux has (@objname NULL) or module @objname
+ * has; the first one's address in @addr.
+ */
+unsigned int splice_ksym_count(const char *name, const char *objname, unsigned long *addr)
+{
+	struct splice_symcount c = { .name = name, .objname = objname };
+
+	if (objname)
+		splice_ksym.module_kallsyms_on_each_symbol(splice_count_module, &c);
+	else
+		splice_ksym.kallsyms_on_each_match_symbol(splice_count_vmlinux, name, &c);
+	*addr = c.addr;
+	return c.n;
+}
+
+int splice_reloc_width(u32 type)
+{
+	switch (type) {
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+	case R_X86_64_32:
+	case R_X86_64_32S:
+		return 4;
+	case R_X86_64_64:
+	case R_X86_64_PC64:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The table is the loader's copy of what splice-mknew wrote into module
+ * @owner: check it (every site in @owner's core memory).  The caller logs.
+ */
+bool splice_relocs_valid(struct module *owner, const struct splice_relocs *t)
+{
+	const char *strs = (const char *)t + t->strings;
+	u32 i;
+
+	if (!within_module_core((unsigned long)t, owner) ||
+	    !within_module_core((unsigned long)t + sizeof(*t) - 1, owner))
+		return false;
+	if (t->magic != SPLICE_RELOCS_MAGIC || t->version != SPLICE_RELOCS_VERSION ||
+	    t->size <= t->strings || !within_module_core((unsigned long)t + t->size - 1, owner) || t->nrelocs > (U32_MAX - sizeof(*t)) / sizeof(t->relocs[0]) ||
+	    t->strings < sizeof(*t) + t->nrelocs * sizeof(t->relocs[0]) ||
+	    strs[t->size - t->strings - 1] ||
+	    (t->objname != SPLICE_RELOC_NONE && t->objname >= t->size - t->strings) ||
+	    (t->unit != SPLICE_RELOC_NONE && t->unit >= t->size - t->strings))
+		return false;
+	for (i = 0; i < t->nrelocs; i++)
+		if (t->relocs[i].name >= t->size - t->strings ||
+		    !splice_reloc_width(t->relocs[i].type) ||
+		    !within_module_core(t->relocs[i].site, owner) ||
+		    !within_module_core(t->relocs[i].site + splice_reloc_width(t->relocs[i].type) - 1,
+					owner))
+			return false;
+	return true;
+}
+
+/* S + A of one record, or the cause it can't be had. */
+static enum splice_cause splice_reloc_target(struct splice_upd *u, const struct splice_reloc *r,
+					     const char *name, const char *objname,
+					     const char *unit, u64 *sa)
+{
+	unsigned long a;
+	unsigned int n;
+	int ret;
+
+	ret = splice_pre_symbol(u, unit, name, r->flags & SPLICE_RELOC_LOCAL, r->addend, &a);
+	if (!ret) {
+		upd_dbg(u, "relocation at %pS: %s from run-pre matching\n", (void *)r->site, name);
+		*sa = a;
+		return SPLICE_OK;
+	}
+	if (ret == -EEXIST) {
+		upd_err(u, "relocation at %pS: pre units disagree on %s\n", (void *)r->site, name);
+		return SPLICE_AMBIGUOUS;
+	}
+	n = splice_ksym_count(name, objname, &a);
+	if (!n) {
+		upd_err(u, "relocation at %pS: symbol %s not found in %s\n", (void *)r->site, name,
+			objname ? objname : "vmlinux");
+		return SPLICE_FAILED_TO_FIND;
+	}
+	if (n > 1) {
+		upd_err(u, "relocation at %pS: symbol %s: %u candidates in %s, expected one\n",
+			(void *)r->site, name, n, objname ? objname : "vmlinux");
+		return SPLICE_AMBIGUOUS;
+	}
+	upd_dbg(u, "relocation at %pS: %s from kallsyms\n", (void *)r->site, name);
+	*sa = a + r->addend;
+	return SPLICE_OK;
+}
+
+/* The field's value, or false if it does not fit. */
+bool splice_reloc_value(const struct splice_reloc *r, u64 sa, u64 *val)
+{
+	s64 pc = (s64)(sa - r->site);
+
+	switch (r->type) {
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+		*val = (u32)pc;
+		return pc == (s32)pc;
+	case R_X86_64_32:
+		*val = sa;
+		return sa == (u32)sa;
+	case R_X86_64_32S:
+		*val = (u32)sa;
+		return (s64)sa == (s32)sa;
+	case R_X86_64_PC64:
+		*val = pc;
+		return true;
+	default:	/* R_X86_64_64 */
+		*val = sa;
+		return true;
+	}
+}
+
+/* Resolve the records of one table into @vals/@skip; the first failure. */
+static enum splice_cause splice_relocs_resolve(struct splice_upd *u, const struct splice_relocs *t,
+					       u64 *vals, u8 *skip, u32 *nskip, u32 *nearly)
+{
+	const char *strs = (const char *)t + t->strings;
+	const char *objname = t->objname == SPLICE_RELOC_NONE ? NULL : strs + t->objname;
+	const char *unit = t->unit == SPLICE_RELOC_NONE ? NULL : strs + t->unit;
+	enum splice_cause cause = SPLICE_OK, c;
+	u32 i;
+
+	/* resolve all, report every failure, then refuse once */
+	for (i = 0; i < t->nrelocs; i++) {
+		const struct splice_reloc *r = &t->relocs[i];
+		int w = splice_reloc_width(r->type);
+		u8 field[8];
+		u64 sa = 0;
+		int k;
+
+		if (r->flags & SPLICE_RELOC_EARLY) {
+			skip[i] = 1;	/* written at load (early.c) */
+			(*nearly)++;
+			continue;
+		}
+		if (copy_from_kernel_nofault(field, (void *)r->site, w)) {
+			c = SPLICE_UNEXPECTED;
+		} else {
+			for (k = 0; k < w && field[k] == SPLICE_CANARY; k++)
+				;
+			if (k < w) {
+				/* rewritten by the loader: Ksplice skipped these too */
+				upd_info(u, "relocation at %pS (%s): no canary, rewritten by the loader; skipped\n",
+					 (void *)r->site, strs + r->name);
+				skip[i] = 1;
+				(*nskip)++;
+				continue;
+			}
+			c = splice_reloc_target(u, r, strs + r->name, objname, unit, &sa);
+			if (c == SPLICE_OK && !splice_reloc_value(r, sa, &vals[i])) {
+				upd_err(u, "relocation at %pS: %s = %px out of range for type %u\n",
+					(void *)r->site, strs + r->name, (void *)sa, r->type);
+				c = SPLICE_UNEXPECTED;
+			}
+		}
+		if (c != SPLICE_OK && cause == SPLICE_OK)
+			cause = c;
+	}
+	return cause;
+}
+
+/*
+ * Resolve every record of the update's new code (all its tables); with
+ * @write, write them all (or none).  @write false is the dry run of a
+ * check.
+ */
+enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
+{
+	const struct splice_update *pub = u->pub;
+	enum splice_cause cause = SPLICE_OK, c;
+	u64 **vals = NULL;
+	u8 **skip = NULL;
+	u32 i, j, nskip = 0, nearly = 0, total = 0;
+
+	lockdep_assert_held(&splice_mutex);
+	if (!pub->nr_relocs || u->relocs_written)
+		return SPLICE_OK;
+	if (!pub->relocs)
+		return SPLICE_UNEXPECTED;
+	for (i = 0; i < pub->nr_relocs; i++)
+		if (!pub->relocs[i] || !splice_relocs_valid(pub->owner, pub->relocs[i])) {
+			upd_err(u, "malformed relocation table in module %s\n", pub->owner->name);
+			return SPLICE_UNEXPECTED;
+		}
+	vals = kcalloc(pub->nr_relocs, sizeof(*vals), GFP_KERNEL);
+	skip = kcalloc(pub->nr_relocs, sizeof(*skip), GFP_KERNEL);
+	if (!vals || !skip) {
+		cause = SPLICE_OUT_OF_MEMORY;
+		goto out;
+	}
+	for (i = 0; i < pub->nr_relocs; i++) {
+		u32 n = pub->relocs[i]->nrelocs ? pub->relocs[i]->nrelocs : 1;
+
+		vals[i] = kvcalloc(n, sizeof(**vals), GFP_KERNEL);
+		skip[i] = kvcalloc(n, sizeof(**skip), GFP_KERNEL);
+		if (!vals[i] || !skip[i]) {
+			cause = SPLICE_OUT_OF_MEMORY;
+			goto out;
+		}
+		total += pub->relocs[i]->nrelocs;
+	}
+	for (i = 0; i < pub->nr_relocs; i++) {
+		c = splice_relocs_resolve(u, pub->relocs[i], vals[i], skip[i], &nskip, &nearly);
+		if (c != SPLICE_OK && cause == SPLICE_OK)
+			cause = c;
+	}
+	if (cause != SPLICE_OK || !write)
+		goto out;
+
+	mutex_lock(splice_ksym.text_mutex);
+	for (i = 0; i < pub->nr_relocs; i++) {
+		const struct splice_relocs *t = pub->relocs[i];
+
+		for (j = 0; j < t->nrelocs; j++)
+			if (!skip[i][j])
+				splice_ksym.text_poke((void *)t->relocs[j].site, &vals[i][j],
+						      splice_reloc_width(t->relocs[j].type));
+	}
+	mutex_unlock(splice_ksym.text_mutex);
+	u->relocs_written = true;
+	if (nearly)
+		upd_info(u, "%u relocations of the new code written, %u skipped, %u written at load\n",
+			 total - nskip - nearly, nskip, nearly);
+	else
+		upd_info(u, "%u relocations of the new code written, %u skipped\n",
+			 total - nskip, nskip);
+out:
+	for (i = 0; vals && skip && i < pub->nr_relocs; i++) {
+		kvfree(vals[i]);
+		kvfree(skip[i]);
+	}
+	kfree(vals);
+	kfree(skip);
+	return cause;
+}
