@@ -553,10 +553,11 @@ int sc_target_resolve(const struct sc_opts *opts, const char *tree, struct sc_ta
 		snprintf(kcfg, sizeof(kcfg), "%s/.config", t->kernel_build);
 		err = sc_config_files_compare(t->config, kcfg, &n, &first);
 		if (!err && n) {
-			sc_err("-c %s is not the configuration of %s (%s/.config): %zu symbol%s "
-			       "differ, the first %s; give the running kernel's own "
-			       "(/boot/config-%s), or leave -c out", opts->config, t->release,
-			       t->kernel_build, n, n == 1 ? "" : "s", first ? first : "?", t->release);
+			sc_err("-c %s is not the configuration of %s (%s/.config): %zu %s, the "
+			       "first %s; give the running kernel's own (/boot/config-%s), or "
+			       "leave -c out", opts->config, t->release, t->kernel_build, n,
+			       n == 1 ? "symbol differs" : "symbols differ", first ? first : "?",
+			       t->release);
 			err = -EINVAL;
 		}
 		free(first);
