@@ -367,7 +367,7 @@ struct sc_opts {
 	const char *outdir;
 	const char *id;
 	const char *patch;
-	const char *splice_vm;		/* the harness script (kbuild-args) */
+	const char *splice_vm;		/* the harness script (its tree, without -s) */
 	const char *kernel_build;	/* --kernel-build: target headers, or NULL */
 	const char *core_dir;		/* --core: splice.h + Module.symvers, or NULL */
 	const char *cache_dir;		/* --cache: prepared trees, or NULL (prep.c) */
