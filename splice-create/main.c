@@ -177,6 +177,17 @@ static int make_outdir(const char *dir)
 	}
 }
 
+/* Does any unit have a changed function (one the update replaces)? */
+static bool replaces_any(const struct sc_manifest *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nunits; i++)
+		if (m->units[i].changed.n)
+			return true;
+	return false;
+}
+
 static int run(struct ctx *c, char **srcdir_buf)
 {
 	static char id[SC_ID_MAX + 1];
@@ -219,6 +230,15 @@ static int run(struct ctx *c, char **srcdir_buf)
 		err = diff_units(c);
 	if (err || c->reasons.n || !c->ncode_changes)
 		return err;
+	/*
+	 * Only new (or removed) functions: nothing that runs calls them, so
+	 * the update would change nothing -- say so rather than make a package
+	 * with nothing to replace.
+	 */
+	if (!replaces_any(&c->manifest)) {
+		c->nothing_runs = true;
+		return 0;
+	}
 	err = sc_build_modules(&c->opts, &c->manifest, c->farm.path, c->workdir, c->staging,
 			       &c->reasons);
 	if (err || c->reasons.n)
@@ -256,6 +276,10 @@ int main(int argc, char **argv)
 		if (!c.changed.n)
 			fprintf(stderr, "splice-create: no code change: the patch changes only "
 				"files without kernel code (%zu)\n", c.nother);
+		else if (c.nothing_runs)
+			fprintf(stderr, "splice-create: no code change that runs: the patch only "
+				"adds or removes functions nothing calls (%zu), and changes none "
+				"that runs\n", c.ncode_changes);
 		else if (!c.units.n)
 			fprintf(stderr, "splice-create: no code change: no unit built with this "
 				"configuration reads the changed files\n");

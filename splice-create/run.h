@@ -40,6 +40,7 @@ struct ctx {
 	pthread_t scan_tid;
 	bool pre_built;			/* select_units built the pre objects */
 	size_t ncode_changes;
+	bool nothing_runs;		/* only new/removed functions: no package */
 	size_t nother;			/* files with no code (ignored) */
 	char *package;
 };
