@@ -20,9 +20,11 @@
  * root, else $XDG_CACHE_HOME/splice/create or ~/.cache/splice/create.  An
  * entry is KEY/ (KEY: 16 hex digits of the SHA-256 of its description)
  * holding layer/ and state (the description, written last: an entry
- * without it is not used).  KEY.lock serialises making an entry (LOCK_EX);
- * a run that uses one holds LOCK_SH until it ends, so that no one removes
- * a layer mounted under a build.  At most SC_PREP_KEEP entries are kept,
+ * without it is not used).  A run that uses an entry holds KEY.lock shared
+ * until it ends, so that no one removes a layer mounted under a build
+ * (eviction takes it exclusively, without waiting); KEY.make, exclusive,
+ * serialises making an entry: a second run for the same tree waits for the
+ * first one's preparation, not for its whole build.  At most SC_PREP_KEEP entries are kept,
  * the least recently used are removed first.
  */
 #include "config.h"
@@ -356,6 +358,7 @@ static void evict(const struct sc_opts *opts, const char *root)
 				close(fd);
 			continue;	/* in use */
 		}
+		/* KEY.lock held: no run uses it, and none can begin to */
 		snprintf(path, sizeof(path), "%s/%s", root, v[i].name);
 		sc_verbose(&opts->log, "prepared state %s: removed (least recently used)", path);
 		sc_remove_tree(path);
@@ -367,8 +370,9 @@ static void evict(const struct sc_opts *opts, const char *root)
 int sc_prep_get(const struct sc_opts *opts, const char *tree, const char *workdir,
 		struct sc_prep *p)
 {
-	char *root = sc_prep_cache_dir(opts), *desc = NULL, *lock = NULL, sum[SC_SHA256_HEX];
-	int err;
+	char *root = sc_prep_cache_dir(opts), *desc = NULL, *lock = NULL, *make = NULL;
+	char sum[SC_SHA256_HEX];
+	int err, make_fd = -1;
 
 	memset(p, 0, sizeof(*p));
 	p->lock_fd = -1;
@@ -389,7 +393,8 @@ int sc_prep_get(const struct sc_opts *opts, const char *tree, const char *workdi
 	err = -ENOMEM;
 	if (asprintf(&p->dir, "%s/%s", root, sum) < 0 ||
 	    asprintf(&p->layer, "%s/%s/layer", root, sum) < 0 ||
-	    asprintf(&lock, "%s/%s.lock", root, sum) < 0)
+	    asprintf(&lock, "%s/%s.lock", root, sum) < 0 ||
+	    asprintf(&make, "%s/%s.make", root, sum) < 0)
 		goto out;
 	p->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (p->lock_fd < 0) {
@@ -409,18 +414,28 @@ int sc_prep_get(const struct sc_opts *opts, const char *tree, const char *workdi
 			   opts->target.release, p->dir);
 		goto out;
 	}
-	/* make it, once: whoever holds LOCK_EX makes it, the others wait */
-	if (!err && flock(p->lock_fd, LOCK_EX | LOCK_NB)) {
+	if (err) {
+		sc_err("%s: %s", lock, strerror(-err));
+		goto out;
+	}
+	/* make it, once: whoever holds KEY.make makes it, the others wait */
+	make_fd = open(make, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (make_fd < 0) {
+		err = -errno;
+		sc_err("%s: %s", make, strerror(errno));
+		goto out;
+	}
+	if (flock(make_fd, LOCK_EX | LOCK_NB)) {
 		if (errno != EWOULDBLOCK) {
 			err = -errno;
 		} else {
 			sc_progress(&opts->log, "waiting for another splice-create preparing %s", tree);
-			if (flock(p->lock_fd, LOCK_EX))
+			if (flock(make_fd, LOCK_EX))
 				err = -errno;
 		}
 	}
 	if (err) {
-		sc_err("%s: %s", lock, strerror(-err));
+		sc_err("%s: %s", make, strerror(-err));
 		goto out;
 	}
 	if (!entry_valid(p->dir, desc)) {
@@ -429,11 +444,11 @@ int sc_prep_get(const struct sc_opts *opts, const char *tree, const char *workdi
 		err = make_entry(opts, tree, workdir, p->dir, desc);
 		p->built = !err;
 	}
-	if (!err && flock(p->lock_fd, LOCK_SH))
-		err = -errno;
 	if (!err)
 		evict(opts, root);
 out:
+	if (make_fd >= 0)
+		close(make_fd);
 	if (err && p->lock_fd >= 0) {
 		close(p->lock_fd);
 		p->lock_fd = -1;
@@ -441,6 +456,7 @@ out:
 	free(root);
 	free(desc);
 	free(lock);
+	free(make);
 	return err;
 }
 
