@@ -33,7 +33,7 @@ if [ "${SPLICE_SKIP_VM_TESTS:-}" = 1 ]; then
 fi
 
 SPLICE_ABI=6.1.0-55 "$vm" run --timeout "${SPLICE_VM_TIMEOUT:-300}" \
-	--module ext4 --module nfsd --module loop --file "$out:/splice/debian" \
+	--module ext4 --module nfsd --module loop --module nfsv4 --file "$out:/splice/debian" \
 	--log "$build/tests/$name.console" "$src/tests/e2e/debian/debian-fix.vm"
 rc=$?
 case $rc in

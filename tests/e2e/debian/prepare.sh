@@ -86,7 +86,7 @@ config=${SPLICE_DEBIAN_FIX_CONFIG:-$tree/.config}
 mkdir -p "$out/bin" "$out/packages" || exit 1
 msg "building splice-core.ko for $release"
 build_core "$out/core" || die "splice-core.ko for $release failed to build"
-cp "$top_src"/scripts/splice-apply "$top_src"/scripts/splice-undo "$top_src"/scripts/splice-view \
+cp "$here/vm-lib.sh" "$out/" && cp "$top_src"/scripts/splice-apply "$top_src"/scripts/splice-undo "$top_src"/scripts/splice-view \
 	"$out/core/splice-core.ko" "$out/bin/" || exit 1
 
 # both updates at once: each is one unit, compiled twice, one after the other
