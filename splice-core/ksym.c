@@ -45,6 +45,7 @@ int splice_ksym_init(void)
 		SPLICE_KSYM(module_kallsyms_on_each_symbol),
 		SPLICE_KSYM(kallsyms_lookup_size_offset),
 		SPLICE_KSYM(ftrace_location),
+		SPLICE_KSYM(get_kprobe),
 		SPLICE_KSYM(text_poke),
 		SPLICE_KSYM(text_mutex),
 		SPLICE_KSYM(stack_trace_save_tsk_reliable),

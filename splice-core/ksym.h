@@ -7,6 +7,7 @@
 #define SPLICE_KSYM_H
 
 #include <linux/cpumask.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -24,6 +25,7 @@ struct splice_ksyms {
 					   unsigned long *symbolsize,
 					   unsigned long *offset);
 	unsigned long (*ftrace_location)(unsigned long ip);
+	struct kprobe *(*get_kprobe)(void *addr);	/* under rcu_read_lock() */
 	void *(*text_poke)(void *addr, const void *opcode, size_t len);
 	struct mutex *text_mutex;
 	int (*stack_trace_save_tsk_reliable)(struct task_struct *tsk,
