@@ -33,6 +33,25 @@ static unsigned long splice_find_lookup_name(void)
 	return addr;
 }
 
+/*
+ * Is an armed kprobe at @addr that rewrote the code there (its int3, or an
+ * optimized probe's 5-byte jump; *@optimized tells which)?  Probes on the
+ * ftrace site go through ftrace and leave the bytes alone; disabled (or
+ * gone) ones are disarmed.
+ */
+bool splice_kprobe_armed(unsigned long addr, bool *optimized)
+{
+	struct kprobe *p;
+	bool armed;
+
+	rcu_read_lock();
+	p = splice_ksym.get_kprobe((void *)addr);
+	armed = p && !kprobe_disabled(p) && !kprobe_ftrace(p);
+	*optimized = p && kprobe_optimized(p);
+	rcu_read_unlock();
+	return armed;
+}
+
 #define SPLICE_KSYM(field) { #field, (void **)&splice_ksym.field }
 
 int splice_ksym_init(void)

@@ -7,11 +7,17 @@
 #define SPLICE_KSYM_H
 
 #include <linux/cpumask.h>
-#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/stop_machine.h>
+
+/*
+ * Declared only: <linux/kprobes.h> stays out of the files that export
+ * symbols, whose CRCs (modversions) would change with the types it defines,
+ * and every module built against an earlier splice-core would be refused.
+ */
+struct kprobe;
 
 struct splice_ksyms {
 	unsigned long (*kallsyms_lookup_name)(const char *name);
@@ -43,5 +49,6 @@ struct splice_ksyms {
 extern struct splice_ksyms splice_ksym;
 
 int splice_ksym_init(void);
+bool splice_kprobe_armed(unsigned long addr, bool *optimized);
 
 #endif /* SPLICE_KSYM_H */

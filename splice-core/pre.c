@@ -230,29 +230,19 @@ static int splice_pre_load_code(struct splice_pre_unit *pu)
 /*
  * Armed kprobes in [start, start + size) that rewrote code: logged, counted.
  * A probe's int3, or an optimized probe's 5-byte jump, sits in the running
- * function where its pre code has the instruction.  Probes on the ftrace
- * site (bpftrace's kprobe:FUNC, perf probe FUNC: KPROBE_FLAG_FTRACE) leave
- * the bytes to ftrace, which matching tolerates; disabled ones are
- * disarmed (the original bytes are back).
+ * function where its pre code has the instruction.
  */
 static unsigned int splice_probes_in(struct splice_pre_unit *pu, unsigned long start,
 				     unsigned long size)
 {
 	unsigned long run_size, off, a;
 	unsigned int found = 0;
+	bool optimized;
 
 	if (splice_ksym.kallsyms_lookup_size_offset(start, &run_size, &off) && !off)
 		size = max(size, run_size);
 	for (a = start; a < start + size; a++) {
-		struct kprobe *p;
-		bool armed, optimized;
-
-		rcu_read_lock();
-		p = splice_ksym.get_kprobe((void *)a);
-		armed = p && !kprobe_disabled(p) && !kprobe_ftrace(p);
-		optimized = p && kprobe_optimized(p);
-		rcu_read_unlock();
-		if (!armed)
+		if (!splice_kprobe_armed(a, &optimized))
 			continue;
 		pr_err("splice: %s: %s: kprobe at %pS%s: it changed the code run-pre matching compares; remove it and apply again\n",
 		       pu->upd_id, pu->pub->unit, (void *)a, optimized ? " (optimized)" : "");
