@@ -42,9 +42,12 @@ need_pkg() {	# need_pkg PACKAGE: install it if missing (root only)
 	installed "$1" && return 0
 	[ "$(id -u)" = 0 ] || die "$1 is not installed (run as root, or: apt-get install $1)"
 	msg "installing $1"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$1" >/dev/null ||
-		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -q --no-install-recommends "$1" >/dev/null; } ||
+	# (another test of a parallel make check may be installing too: wait
+	# for dpkg's lock rather than fail)
+	local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
+	DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$1" >/dev/null ||
+		{ apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null &&
+			DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$1" >/dev/null; } ||
 		die "cannot install $1"
 }
 
