@@ -33,6 +33,25 @@ static unsigned long splice_find_lookup_name(void)
 	return addr;
 }
 
+/*
+ * Is an armed kprobe at @addr that rewrote the code there (its int3, or an
+ * optimized probe's 5-byte jump; *@optimized tells which)?  Probes on the
+ * ftrace site go through ftrace and leave the bytes alone; disabled (or
+ * gone) ones are disarmed.
+ */
+bool splice_kprobe_armed(unsigned long addr, bool *optimized)
+{
+	struct kprobe *p;
+	bool armed;
+
+	rcu_read_lock();
+	p = splice_ksym.get_kprobe((void *)addr);
+	armed = p && !kprobe_disabled(p) && !kprobe_ftrace(p);
+	*optimized = p && kprobe_optimized(p);
+	rcu_read_unlock();
+	return armed;
+}
+
 #define SPLICE_KSYM(field) { #field, (void **)&splice_ksym.field }
 
 int splice_ksym_init(void)
@@ -45,6 +64,7 @@ int splice_ksym_init(void)
 		SPLICE_KSYM(module_kallsyms_on_each_symbol),
 		SPLICE_KSYM(kallsyms_lookup_size_offset),
 		SPLICE_KSYM(ftrace_location),
+		SPLICE_KSYM(get_kprobe),
 		SPLICE_KSYM(text_poke),
 		SPLICE_KSYM(text_mutex),
 		SPLICE_KSYM(stack_trace_save_tsk_reliable),

@@ -12,6 +12,13 @@
 #include <linux/sched.h>
 #include <linux/stop_machine.h>
 
+/*
+ * Declared only: <linux/kprobes.h> stays out of the files that export
+ * symbols, whose CRCs (modversions) would change with the types it defines,
+ * and every module built against an earlier splice-core would be refused.
+ */
+struct kprobe;
+
 struct splice_ksyms {
 	unsigned long (*kallsyms_lookup_name)(const char *name);
 	int (*kallsyms_on_each_match_symbol)(int (*fn)(void *, unsigned long),
@@ -24,6 +31,7 @@ struct splice_ksyms {
 					   unsigned long *symbolsize,
 					   unsigned long *offset);
 	unsigned long (*ftrace_location)(unsigned long ip);
+	struct kprobe *(*get_kprobe)(void *addr);	/* under rcu_read_lock() */
 	void *(*text_poke)(void *addr, const void *opcode, size_t len);
 	struct mutex *text_mutex;
 	int (*stack_trace_save_tsk_reliable)(struct task_struct *tsk,
@@ -41,5 +49,6 @@ struct splice_ksyms {
 extern struct splice_ksyms splice_ksym;
 
 int splice_ksym_init(void);
+bool splice_kprobe_armed(unsigned long addr, bool *optimized);
 
 #endif /* SPLICE_KSYM_H */

@@ -225,6 +225,64 @@ static int splice_pre_load_code(struct splice_pre_unit *pu)
 	return 0;
 }
 
+/* ------------------------------------------------------------ kprobes */
+
+/*
+ * Armed kprobes in [start, start + size) that rewrote code: logged, counted.
+ * A probe's int3, or an optimized probe's 5-byte jump, sits in the running
+ * function where its pre code has the instruction.
+ */
+static unsigned int splice_probes_in(struct splice_pre_unit *pu, unsigned long start,
+				     unsigned long size)
+{
+	unsigned long run_size, off, a;
+	unsigned int found = 0;
+	bool optimized;
+
+	if (splice_ksym.kallsyms_lookup_size_offset(start, &run_size, &off) && !off)
+		size = max(size, run_size);
+	for (a = start; a < start + size; a++) {
+		if (!splice_kprobe_armed(a, &optimized))
+			continue;
+		pr_err("splice: %s: %s: kprobe at %pS%s: it changed the code run-pre matching compares; remove it and apply again\n",
+		       pu->upd_id, pu->pub->unit, (void *)a, optimized ? " (optimized)" : "");
+		found++;
+	}
+	return found;
+}
+
+/*
+ * After a unit did not match: is a kprobe the reason?  Every candidate of
+ * every function matching compared is searched.  The cause is then
+ * code_probed, not no_match ("not built from this source"), which would
+ * send the administrator after the wrong problem:
+ *   perf probe -a 'ext4_mb_load_buddy_gfp+0x31'  ->
+ *   splice: ext4fix: fs/ext4/mballoc.o: kprobe at
+ *   ext4_mb_load_buddy_gfp+0x31/0x380 [ext4] (optimized): ...
+ * Probes never make a unit match: matching still compares every byte.
+ */
+static unsigned int splice_pre_probes(struct splice_pre_unit *pu)
+{
+	const struct om_munit *u = &pu->bu.unit;
+	u64 addrs[OM_MAX_CANDIDATES];
+	unsigned int found = 0;
+	int n, i;
+	u32 s;
+
+	for (s = 0; s < u->nsections; s++) {
+		const struct om_msection *sec = &pu->bu.secs[s];
+		const char *fn;
+
+		if (!(sec->flags & OM_MSEC_CODE) || !(sec->flags & OM_MSEC_MATCH))
+			continue;
+		fn = splice_sec_func(u, s);
+		n = fn ? splice_env_candidates(pu, fn, addrs, OM_MAX_CANDIDATES) : 0;
+		for (i = 0; i < n && i < OM_MAX_CANDIDATES; i++)
+			found += splice_probes_in(pu, addrs[i], sec->size);
+	}
+	return found;
+}
+
 /* ------------------------------------------------------------ matching */
 
 static enum splice_cause splice_cause_of(int ret)
@@ -312,9 +370,13 @@ enum splice_cause splice_pre_match(struct splice_upd *u)
 		if (!ret)
 			ret = om_match_run(&pu->bu.unit, &env, u->debug, &pu->match);
 		if (ret) {
+			enum splice_cause c = splice_cause_of(ret);
+
 			upd_err(u, "%s: run-pre matching failed: %d\n", pu->pub->unit, ret);
+			if (ret == -ESRCH && splice_pre_probes(pu))
+				c = SPLICE_CODE_PROBED;
 			if (cause == SPLICE_OK)
-				cause = splice_cause_of(ret);
+				cause = c;
 			continue;
 		}
 		upd_info(u, "%s: pre code matches the running kernel (%u sections)\n",
