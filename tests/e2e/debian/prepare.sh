@@ -6,23 +6,28 @@
 #   tests/e2e/debian/prepare.sh OUTDIR
 #
 # 1. as root: installs what is missing (linux-headers-6.1.0-55-amd64,
-#    e2fsprogs for mkfs.ext4); downloads and prepares 6.1.0-55's image and
-#    source (splice-vm fetch, cached in /var/cache/splice);
-# 2. builds splice-core.ko for 6.1.0-55 (OUTDIR/core/, kbuild against the
-#    headers; its splice.h and Module.symvers are splice-create's --core);
-# 3. makes the two updates with splice-create from the two patches of this
+#    e2fsprogs for mkfs.ext4); downloads 6.1.0-55's image and its source
+#    package linux-source-6.1=6.1.192-1 (cached in /var/cache/splice);
+# 2. the tree, as a sysadmin has it: that source extracted and prepared
+#    the ordinary way (Debian's config-6.1.0-55-amd64 as .config, `make
+#    olddefconfig prepare`: its release is "6.1.192", not 6.1.0-55-amd64),
+#    in WORK/tree (made once: WORK/tree/.ready names the .deb);
+#    splice-create prepares it for 6.1.0-55 apart, kept in WORK/cache;
+# 3. splice-core.ko for 6.1.0-55, built by DKMS (tests/vm/build-abi, into
+#    WORK/abi/; WORK/core/ holds its splice.h and Module.symvers, which are
+#    splice-create's --core);
+# 4. the two updates made with splice-create from the two patches of this
 #    directory (make-patches.sh regenerates them from Debian's packages):
 #    OUTDIR/packages/splice-ext4fix.tar.gz, splice-nfsdfix.tar.gz (logs
 #    beside them);
-# 4. OUTDIR/bin/: splice-apply, splice-undo, splice-view, splice-core.ko,
+# 5. OUTDIR/bin/: splice-apply, splice-undo, splice-view, splice-core.ko,
 #    and OUTDIR/ext4.img, an empty ext4 file system (4 KiB blocks, 4 block
 #    groups) for the workload.  OUTDIR goes into the VM as one directory.
 #
 # Environment: SPLICE_TOP_SRCDIR, SPLICE_TOP_BUILDDIR (default: this
-# repository, built in place), SPLICE_DEBIAN_FIX_TREE (the source tree
-# splice-create builds in; default: the VM harness's prepared tree of
-# 6.1.0-55), SPLICE_DEBIAN_FIX_CONFIG (its configuration; default: the
-# tree's .config).
+# repository, built in place), SPLICE_DEBIAN_FIX_WORK (WORK, what stays on
+# the host: default OUTDIR.work), SPLICE_DEBIAN_FIX_TREE (another source
+# tree of 6.1.192-1 to build in, any kind splice-create takes).
 set -uo pipefail
 
 abi=6.1.0-55
@@ -32,6 +37,7 @@ top_src=${SPLICE_TOP_SRCDIR:-$(cd "$here/../../.." && pwd)}
 top_build=${SPLICE_TOP_BUILDDIR:-$top_src}
 vm=$top_src/scripts/splice-vm
 out=${1:?usage: prepare.sh OUTDIR}
+work=${SPLICE_DEBIAN_FIX_WORK:-$out.work}
 kbuild=/usr/src/linux-headers-$release
 
 msg() { echo "prepare: $*" >&2; }
@@ -51,46 +57,39 @@ need_pkg() {	# need_pkg PACKAGE: install it if missing (root only)
 		die "cannot install $1"
 }
 
-# splice-core.ko for the target kernel, the way splice-core/Makefile.am
-# builds it: the module's sources and the matcher's (objmatch/) copied into
-# one kbuild directory.  (To be replaced by DKMS once splice-core has it.)
-build_core() {	# build_core DIR
-	local d=$1 version f
-	version=$(sed -n 's/^PACKAGE_VERSION = //p' "$top_build/Makefile")
-	[ -n "$version" ] || die "$top_build/Makefile: no PACKAGE_VERSION (configure first)"
-	rm -rf "$d" && mkdir -p "$d/objmatch" || return 1
-	cp "$top_src"/splice-core/*.c "$top_src"/splice-core/*.h "$top_src/splice-core/Kbuild" "$d/" || return 1
-	for f in match.c match.h match-x86_64.c match-arch.h match-compat.h blob-read.c blob.h; do
-		cp "$top_src/objmatch/$f" "$d/objmatch/" || return 1
-	done
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$kbuild" M="$d" \
-		SPLICE_VERSION="$version" modules >"$d/kbuild.log" 2>&1 ||
-		{ cat "$d/kbuild.log" >&2; return 1; }
-	[ "$(/sbin/modinfo -F vermagic "$d/splice-core.ko" | cut -d' ' -f1)" = "$release" ] ||
-		die "$d/splice-core.ko: not built for $release"
-}
-
 need_pkg "linux-headers-$release"
 need_pkg e2fsprogs
-SPLICE_ABI=$abi "$vm" fetch >&2 || die "splice-vm fetch ($abi) failed"
-
-# The one source tree splice-create builds the updates in.  It must be the
-# source of 6.1.192-1 configured with 6.1.0-55's config.
-tree=${SPLICE_DEBIAN_FIX_TREE:-$(SPLICE_ABI=$abi "$vm" path source)} || die "no source tree"
-# Its configuration, given explicitly: splice-create's default is
-# /boot/config-$(uname -r), the build machine's own kernel, not 6.1.0-55.
-# The tree's .config is 6.1.0-55's config after olddefconfig; Debian's file
-# ($(SPLICE_ABI=6.1.0-55 splice-vm path config)) lacks the symbols
-# olddefconfig adds (CONFIG_BUILD_SALT, ...), and splice-create takes that
-# for another configuration and prepares a copy (17 s more per update).  A
-# tree that is not configured yet needs Debian's file here.
-config=${SPLICE_DEBIAN_FIX_CONFIG:-$tree/.config}
-
+deb=$("$vm" --abi "$abi" path source-deb) || die "no linux-source package for $abi"
+config=$("$vm" --abi "$abi" path config) || die "no config-$release"
 mkdir -p "$out/bin" "$out/packages" || exit 1
-msg "building splice-core.ko for $release"
-build_core "$out/core" || die "splice-core.ko for $release failed to build"
+
+# The source tree splice-create builds the updates in: 6.1.192-1 as the
+# sysadmin has it, prepared the ordinary way (no KERNELRELEASE, no KCFLAGS).
+tree=${SPLICE_DEBIAN_FIX_TREE:-}
+if [ -z "$tree" ]; then
+	tree=$work/tree/linux-source-6.1
+	if [ "$(cat "$work/tree/.ready" 2>/dev/null)" != "$deb" ]; then
+		rm -rf "$work/tree" "$work/cache"
+		mkdir -p "$work/tree" || exit 1
+		msg "extracting $(basename "$deb") and preparing it the ordinary way"
+		dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
+			xz -dc -T0 | tar -x -C "$work/tree" || die "cannot extract $deb"
+		cp "$config" "$tree/.config" &&
+			make -s -C "$tree" olddefconfig >"$work/tree/prepare.log" 2>&1 &&
+			make -s -C "$tree" -j"$(nproc)" prepare >>"$work/tree/prepare.log" 2>&1 ||
+			{ tail -n 20 "$work/tree/prepare.log" >&2; die "make olddefconfig prepare failed"; }
+		echo "$deb" >"$work/tree/.ready"
+	fi
+fi
+msg "the tree: $tree (release $(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$tree/include/generated/utsrelease.h" 2>/dev/null))"
+
+msg "splice-core.ko for $release (DKMS)"
+SPLICE_VM=$vm SPLICE_TOP_SRCDIR=$top_src SPLICE_TOP_BUILDDIR=$top_build \
+	"$top_src/tests/vm/build-abi" "$abi" "$work/abi" >&2 || die "splice-core.ko for $release failed to build"
+mkdir -p "$work/core" &&
+	cp "$top_src/splice-core/splice.h" "$work/abi/Module.symvers" "$work/core/" || exit 1
 cp "$here/vm-lib.sh" "$out/" && cp "$top_src"/scripts/splice-apply "$top_src"/scripts/splice-undo "$top_src"/scripts/splice-view \
-	"$out/core/splice-core.ko" "$out/bin/" || exit 1
+	"$work/abi/splice-core.ko" "$out/bin/" || exit 1
 
 # both updates at once: each is one unit, compiled twice, one after the other
 pids=()
@@ -98,7 +97,7 @@ for u in ext4fix:ext4-mballoc nfsdfix:nfsd-nfs4state; do
 	id=${u%%:*} patch=$here/${u#*:}-6.1.192-3.patch
 	rm -f "$out/packages/splice-$id.tar.gz"
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$top_build/splice-create/splice-create" -j1 \
-		-s "$tree" -c "$config" --kernel-build "$kbuild" --core "$out/core" \
+		-s "$tree" --kernel-build "$kbuild" --core "$work/core" --cache "$work/cache" \
 		--id "$id" -o "$out/packages" "$patch" >"$out/packages/$id.log" 2>&1 &
 	pids+=($!)
 done
