@@ -335,6 +335,8 @@ int sc_target_resolve(const struct sc_opts *opts, const char *tree, struct sc_ta
 void sc_target_free(struct sc_target *t);
 /* UTS_RELEASE of a prepared tree or build directory (malloc'ed), or NULL. */
 char *sc_uts_release(const char *dir);
+/* The directory of splice-create's own executable (malloc'ed), or NULL. */
+char *sc_exe_dir(void);
 /* A source tree's kernel version from its Makefile ("6.1.192"), or NULL. */
 char *sc_tree_version(const char *tree);
 

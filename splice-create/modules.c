@@ -30,24 +30,9 @@
 #define SPLICE_BINDIR "/usr/local/bin"
 #endif
 
-static char *exe_dir(void)
-{
-	char exe[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	return strdup(exe);
-}
-
 static char *find_tool(const char *name)
 {
-	char *dir = exe_dir(), *path = NULL;
+	char *dir = sc_exe_dir(), *path = NULL;
 
 	if (dir) {
 		if (asprintf(&path, "%s/../objmatch/%s", dir, name) > 0 && !access(path, X_OK))

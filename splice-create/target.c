@@ -314,7 +314,7 @@ out:
 	return err;
 }
 
-static char *exe_dir(void)
+char *sc_exe_dir(void)
 {
 	char exe[PATH_MAX], *slash;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -344,7 +344,7 @@ static char *find_core(const struct sc_opts *opts)
 		path = realpath(given, NULL);
 		return path ? path : strdup(given);
 	}
-	dir = exe_dir();
+	dir = sc_exe_dir();
 	if (dir && asprintf(&path, "%s/../splice-core", dir) > 0 &&
 	    has_file(path, "splice.h") && has_file(path, "Module.symvers")) {
 		char *abs = realpath(path, NULL);

@@ -134,18 +134,31 @@ static void headers_root(const char **root)
 	*root = path;
 }
 
-START_TEST(release_from_kernel_build)
+/*
+ * Options with --kernel-build a fake build directory of 6.1.0-ABI-amd64
+ * (Linux 6.1.SUBLEVEL, configuration CONFIG) and --core a fake core.
+ */
+static void given_build(struct sc_opts *o, const char *abi, int sublevel, const char *config)
 {
-	struct sc_opts o = { 0 };
-	struct sc_target t;
+	static char kb[4096], name[256], release[128];
 	const char *root;
-	char kb[4096];
 
 	headers_root(&root);
-	fake_build(root, "linux-headers-6.1.0-55-amd64", "6.1.0-55-amd64", 192, CFG);
-	snprintf(kb, sizeof(kb), "%s/linux-headers-6.1.0-55-amd64", root);
-	o.kernel_build = kb;
-	o.core_dir = fake_core();
+	snprintf(release, sizeof(release), "6.1.0-%s-amd64", abi);
+	snprintf(name, sizeof(name), "linux-headers-%s", release);
+	fake_build(root, name, release, sublevel, config);
+	snprintf(kb, sizeof(kb), "%s/%s", root, name);
+	memset(o, 0, sizeof(*o));
+	o->kernel_build = kb;
+	o->core_dir = fake_core();
+}
+
+START_TEST(release_from_kernel_build)
+{
+	struct sc_opts o;
+	struct sc_target t;
+
+	given_build(&o, "55", 192, CFG);
 	ck_assert_int_eq(sc_target_resolve(&o, fake_tree(192, NULL), &t), 0);
 	ck_assert_str_eq(t.release, "6.1.0-55-amd64");
 	/* the configuration defaults to the one the kernel was built with */
@@ -199,16 +212,10 @@ END_TEST
 
 START_TEST(other_version_refused)
 {
-	struct sc_opts o = { 0 };
+	struct sc_opts o;
 	struct sc_target t;
-	const char *root;
-	char kb[4096];
 
-	headers_root(&root);
-	fake_build(root, "linux-headers-6.1.0-50-amd64", "6.1.0-50-amd64", 176, CFG);
-	snprintf(kb, sizeof(kb), "%s/linux-headers-6.1.0-50-amd64", root);
-	o.kernel_build = kb;
-	o.core_dir = fake_core();
+	given_build(&o, "50", 176, CFG);
 	/* a 6.1.192 tree for a 6.1.176 kernel */
 	ck_assert_int_eq(sc_target_resolve(&o, fake_tree(192, NULL), &t), -EINVAL);
 	sc_target_free(&t);
@@ -217,16 +224,10 @@ END_TEST
 
 START_TEST(config_not_the_kernels_refused)
 {
-	struct sc_opts o = { 0 };
+	struct sc_opts o;
 	struct sc_target t;
-	const char *root;
-	char kb[4096];
 
-	headers_root(&root);
-	fake_build(root, "linux-headers-6.1.0-55-amd64", "6.1.0-55-amd64", 192, CFG);
-	snprintf(kb, sizeof(kb), "%s/linux-headers-6.1.0-55-amd64", root);
-	o.kernel_build = kb;
-	o.core_dir = fake_core();
+	given_build(&o, "55", 192, CFG);
 	o.config = write_config("other", "CONFIG_SMP=y\nCONFIG_EXT4_FS=y\n");
 	ck_assert_int_eq(sc_target_resolve(&o, fake_tree(192, NULL), &t), -EINVAL);
 	sc_target_free(&t);
@@ -261,16 +262,12 @@ END_TEST
 
 START_TEST(missing_core_refused)
 {
-	struct sc_opts o = { 0 };
+	struct sc_opts o;
 	struct sc_target t;
-	const char *root;
-	char kb[4096], core[4096];
+	char core[4096];
 
-	headers_root(&root);
-	fake_build(root, "linux-headers-6.1.0-55-amd64", "6.1.0-55-amd64", 192, CFG);
-	snprintf(kb, sizeof(kb), "%s/linux-headers-6.1.0-55-amd64", root);
+	given_build(&o, "55", 192, CFG);
 	snprintf(core, sizeof(core), "%s/no-core", test_tmpdir());
-	o.kernel_build = kb;
 	o.core_dir = core;
 	ck_assert_int_eq(sc_target_resolve(&o, fake_tree(192, NULL), &t), -ENOENT);
 	sc_target_free(&t);
