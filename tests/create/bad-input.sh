@@ -37,6 +37,13 @@ run_create() {	# PATCH [ARGS...]: splice-create of PATCH into $work/out
 # what no case may change: the output directory stays empty
 bad_input_state() { find "$work/out" -mindepth 1; }
 
+case_splice_create_no_such_patch() { run_create "$work/no-such.patch"; }
+
+case_splice_create_invalid_id() {
+	# the last --id wins
+	run_create "$srcdir/e2e/patches/proc_version.patch" --id Bad-Id
+}
+
 case_splice_create_empty_patch() {
 	: >"$work/empty.patch"
 	run_create "$work/empty.patch"
