@@ -185,7 +185,8 @@ static u32 reloc_key(const struct om_match *m, const struct om_mreloc *r, s64 *d
 		*delta = 0;
 		return strkey_find(m, sym->section, sym->value + r->addend);
 	}
-	*delta = (s64)sym->value + r->addend;
+	/* in u64: a blob's value and addend may be anything, and wrap, never overflow */
+	*delta = (s64)(sym->value + (u64)r->addend);
 	return m->seckey[sym->section];
 }
 

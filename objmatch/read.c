@@ -160,6 +160,7 @@ static int precheck_elf(const struct om_options *opts, const char *name,
 	Elf64_Ehdr eh;
 	Elf64_Shdr sh, strtab;
 	bool has_groups = false;
+	unsigned int nsymtabs = 0;
 	size_t i;
 
 	if (len < sizeof(eh) || memcmp(d, ELFMAG, SELFMAG)) {
@@ -195,6 +196,16 @@ static int precheck_elf(const struct om_options *opts, const char *name,
 		get_shdr(d, &eh, i, &sh);
 		if (sh.sh_type == SHT_GROUP)
 			has_groups = true;
+		/*
+		 * A compiler writes one symbol table.  With more, libbfd
+		 * ignores the later ones and says so on stderr, past our log
+		 * (bfd_check_format's warnings are printed, not handed to
+		 * the error handler): refuse them here, in our words.
+		 */
+		if (sh.sh_type == SHT_SYMTAB && nsymtabs++) {
+			om_log(opts, OM_LOG_ERROR, "%s: section %zu: a second symbol table", name, i);
+			return -EINVAL;
+		}
 	}
 	for (i = 0; i < eh.e_shnum; i++) {
 		uint32_t t;

@@ -11,6 +11,7 @@
 #include <linux/printk.h>
 #include <linux/types.h>
 #include "splice.h"
+#include "reloc-table.h"
 
 /* Every kernel message of the core starts with "splice: ". */
 #define splice_info(fmt, ...)	pr_info("splice: " fmt, ##__VA_ARGS__)
@@ -123,7 +124,6 @@ int splice_pre_symbol(struct splice_upd *u, const char *unit_name, const char *n
 /* reloc.c: the new code's relocation records (splice-mknew) */
 enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write);
 bool splice_relocs_valid(struct module *owner, const struct splice_relocs *t);
-int splice_reloc_width(u32 type);
 bool splice_reloc_value(const struct splice_reloc *r, u64 sa, u64 *val);
 unsigned int splice_ksym_count(const char *name, const char *objname, unsigned long *addr);
 

@@ -49,7 +49,6 @@
 #include "core.h"
 #include "ksym.h"
 
-#define R_X86_64_PC64	24
 #define SPLICE_CANARY	0x77
 
 /* The reference that keeps a splice-core without this file from loading EARLY records. */

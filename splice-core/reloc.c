@@ -40,13 +40,7 @@
 #include <linux/uaccess.h>
 #include "core.h"
 #include "ksym.h"
-
-#define R_X86_64_64	1
-#define R_X86_64_PC32	2
-#define R_X86_64_32	10
-#define R_X86_64_32S	11
-#define R_X86_64_PC64	24
-#define R_X86_64_PLT32	4
+#include "reloc-table.h"
 
 #define SPLICE_CANARY	0x77
 
@@ -92,20 +86,9 @@ unsigned int splice_ksym_count(const char *name, const char *objname, unsigned l
 	return c.n;
 }
 
-int splice_reloc_width(u32 type)
+static bool splice_in_core(const void *owner, unsigned long addr)
 {
-	switch (type) {
-	case R_X86_64_PC32:
-	case R_X86_64_PLT32:
-	case R_X86_64_32:
-	case R_X86_64_32S:
-		return 4;
-	case R_X86_64_64:
-	case R_X86_64_PC64:
-		return 8;
-	default:
-		return 0;
-	}
+	return within_module_core(addr, (struct module *)owner);
 }
 
 /*
@@ -114,27 +97,7 @@ int splice_reloc_width(u32 type)
  */
 bool splice_relocs_valid(struct module *owner, const struct splice_relocs *t)
 {
-	const char *strs = (const char *)t + t->strings;
-	u32 i;
-
-	if (!within_module_core((unsigned long)t, owner) ||
-	    !within_module_core((unsigned long)t + sizeof(*t) - 1, owner))
-		return false;
-	if (t->magic != SPLICE_RELOCS_MAGIC || t->version != SPLICE_RELOCS_VERSION ||
-	    t->size <= t->strings || !within_module_core((unsigned long)t + t->size - 1, owner) || t->nrelocs > (U32_MAX - sizeof(*t)) / sizeof(t->relocs[0]) ||
-	    t->strings < sizeof(*t) + t->nrelocs * sizeof(t->relocs[0]) ||
-	    strs[t->size - t->strings - 1] ||
-	    (t->objname != SPLICE_RELOC_NONE && t->objname >= t->size - t->strings) ||
-	    (t->unit != SPLICE_RELOC_NONE && t->unit >= t->size - t->strings))
-		return false;
-	for (i = 0; i < t->nrelocs; i++)
-		if (t->relocs[i].name >= t->size - t->strings ||
-		    !splice_reloc_width(t->relocs[i].type) ||
-		    !within_module_core(t->relocs[i].site, owner) ||
-		    !within_module_core(t->relocs[i].site + splice_reloc_width(t->relocs[i].type) - 1,
-					owner))
-			return false;
-	return true;
+	return splice_relocs_check(t, splice_in_core, owner);
 }
 
 /* S + A of one record, or the cause it can't be had. */

@@ -23,7 +23,20 @@
 #ifndef SPLICE_H
 #define SPLICE_H
 
+#ifdef __KERNEL__
 #include <linux/module.h>
+#else
+/*
+ * User space: only the layouts, for the relocation-table check compiled
+ * into a fuzz target (reloc-table.c, tests/fuzz/).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+struct module;
+#endif
 
 struct splice_function {
 	/* Symbol of the function to replace, e.g. "version_proc_show". */

@@ -168,7 +168,12 @@ static ssize_t debug_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 	if (!capable(CAP_SYS_MODULE))
 		return -EPERM;
-	if (kstrtobool(buf, &val))
+	/* exactly 0 or 1 (kstrtobool would take "yes please" and "1junk") */
+	if (sysfs_streq(buf, "1"))
+		val = true;
+	else if (sysfs_streq(buf, "0"))
+		val = false;
+	else
 		return -EINVAL;
 	mutex_lock(&splice_mutex);
 	u->debug = val;

@@ -298,6 +298,9 @@ int sc_manifest_parse(const char *buf, size_t len, struct sc_manifest *out)
 		lineno++;
 		if (!line)
 			err = -ENOMEM;
+		else if (memchr(p, '\0', n) || strpbrk(line, "\t\r"))
+			/* the writer never writes them, and a shell reader would keep them in a value */
+			err = parse_fail(lineno, "a NUL, tab or carriage return in the line", NULL);
 		else if (n && line[0] != '#')
 			err = parse_line(out, lineno, line, &seen_format);
 		free(line);

@@ -525,6 +525,8 @@ int write_package(struct ctx *c)
 				 c->manifest.nmodules ? "modules" : NULL, NULL };
 
 		err = sc_run(&c->opts, NULL, argv);
+		if (err)	/* tar's own words (a full disk, ...) are above */
+			sc_err("%s: cannot write the package", c->package);
 	}
 	if (!err && rename(tmp, c->package)) {
 		err = -errno;

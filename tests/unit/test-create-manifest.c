@@ -64,8 +64,16 @@ START_TEST(parse_errors)
 		"format 1\nmodule m pre\n",		/* no unit */
 		"format 1\nmodule m run a.o\n",		/* unknown role */
 		"format 1\nmodule m pre a.o x\n",	/* one value too many */
+		/* found by fuzz-manifest: values the writer refuses to write */
+		"format 1\nkernel-release 6.1.0\r57-amd64\n",
+		"format 1\r\n",
+		"format 1\nunit fs/a\tb.o\n",
 	};
+	static const char with_nul[] = "format 1\nunit fs/a.o\0junk\n";
+	struct sc_manifest nul;
 	size_t i;
+
+	ck_assert_int_eq(sc_manifest_parse(with_nul, sizeof(with_nul) - 1, &nul), -EINVAL);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct sc_manifest m;
