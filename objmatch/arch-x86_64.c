@@ -60,6 +60,28 @@ bool arch_is_fentry_reloc(const struct om_symbol *func, const struct om_reloc *r
 	       !strcmp(r->sym->name, "__fentry__");
 }
 
+/*
+ * -fpatchable-function-entry=16,16 (CONFIG_CALL_PADDING) emits the NOPs in
+ * the function's own section, before its symbol; the linker and objtool
+ * name them __pfx_<func>, and the kernel may rewrite them at boot (call
+ * depth tracking):
+ *	.text.foo+0x00:	90 90 ... 90	(16 bytes)
+ *	.text.foo+0x10:	foo: f3 0f 1e fa 0f 1f 44 00 00 ...
+ */
+uint64_t arch_entry_padding(const struct om_symbol *func)
+{
+	const struct om_section *sec = func->sec;
+	uint64_t i;
+
+	if (!sec || !sec->data || !func->value || func->value > 64 ||
+	    func->value > sec->size)
+		return 0;
+	for (i = 0; i < func->value; i++)
+		if (sec->data[i] != 0x90)
+			return 0;
+	return func->value;
+}
+
 unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entry)
 {
 	const struct om_section *sec = func->sec;

@@ -45,6 +45,12 @@ unsigned int arch_jump_size(void);
 unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entry);
 /* Is @r (in @func's section) the call to __fentry__ at its start? */
 bool arch_is_fentry_reloc(const struct om_symbol *func, const struct om_reloc *r);
+/*
+ * Padding the compiler put before @func in its section (6.12's
+ * CONFIG_CALL_PADDING: 16 NOPs), not part of the function: 0, or @func's
+ * offset when every byte before it is padding.
+ */
+uint64_t arch_entry_padding(const struct om_symbol *func);
 
 /*
  * A kernel special section: an array of fixed-size entries, each of which

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "arch.h"
 #include "munit.h"
 
 struct om_munit_build {
@@ -193,15 +194,53 @@ static u32 msec_flags(const struct om_section *sec)
 	return f;
 }
 
-/* The function symbol at offset 0 of a code section, or NULL. */
+/* Does @sym start its section (after the compiler's entry padding)? */
+static bool starts_section(const struct om_symbol *sym)
+{
+	return sym->value == 0 || sym->value == arch_entry_padding(sym);
+}
+
+/* The function symbol that starts a code section, or NULL. */
 static const struct om_symbol *section_func(const struct om_section *sec)
 {
 	size_t i;
 
 	for (i = 0; i < sec->nsyms; i++)
-		if (sec->syms[i]->type == OM_SYM_FUNC && sec->syms[i]->value == 0)
+		if (sec->syms[i]->type == OM_SYM_FUNC && starts_section(sec->syms[i]))
 			return sec->syms[i];
 	return NULL;
+}
+
+/*
+ * The unit's section begins at its function, after the entry padding
+ * (arch_entry_padding()): bytes, relocations, sites and the section's
+ * symbols move back by it; the section symbol's value becomes negative
+ * (u64 arithmetic), so "section + value + addend" still names the same
+ * byte.  The padding is never compared: the kernel may rewrite it.
+ */
+static void skip_entry_padding(struct om_munit_build *b, const struct om_section *sec)
+{
+	const struct om_symbol *f = section_func(sec);
+	struct om_msection *ms = &b->secs[sec->index];
+	uint64_t pad = f ? arch_entry_padding(f) : 0;
+	u32 i;
+
+	if (!pad)
+		return;
+	ms->data += pad;
+	ms->size -= pad;
+	for (i = 0; i < ms->nrelocs; i++)
+		((struct om_mreloc *)ms->relocs)[i].offset -= pad;
+	for (i = 0; i < ms->nsites; i++) {
+		struct om_msite *s = (struct om_msite *)&ms->sites[i];
+
+		s->offset -= pad;
+		if (s->target)
+			s->target -= pad;
+	}
+	for (i = 0; i < b->unit.nsyms; i++)
+		if (b->syms[i].section == (s32)sec->index)
+			b->syms[i].value -= pad;
 }
 
 /* The function called @name that starts a section, or NULL. */
@@ -210,7 +249,7 @@ static const struct om_symbol *section_func_named(const struct om_object *obj,
 {
 	const struct om_symbol *sym = om_symbol_by_name(obj, name);
 
-	while (sym && (sym->type != OM_SYM_FUNC || !sym->sec || sym->value != 0))
+	while (sym && (sym->type != OM_SYM_FUNC || !sym->sec || !starts_section(sym)))
 		sym = om_symbol_next_same(obj, sym);
 	return sym;
 }
@@ -315,6 +354,9 @@ int om_munit_build(const struct om_object *obj, const char *const *funcs, size_t
 	ret = place_sites(b);
 	if (ret)
 		goto fail;
+	for (i = 0; i < obj->nsecs; i++)
+		if (b->secs[i].flags & OM_MSEC_CODE)
+			skip_entry_padding(b, &obj->secs[i]);
 
 	/* which sections to match */
 	for (i = 0; i < obj->nsecs; i++) {

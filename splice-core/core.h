@@ -142,6 +142,7 @@ enum splice_cause splice_prepare_site(struct splice_upd *u,
 				      struct list_head *applied);
 enum splice_cause splice_switch(struct splice_upd *u, bool undo);
 void splice_site_bytes(const struct splice_func *f, u8 *buf);
+unsigned int splice_entry_pad(unsigned long addr);
 
 /* sysfs.c */
 int splice_sysfs_add(struct splice_upd *u);

@@ -8,10 +8,18 @@
  * name: kp.addr is kallsyms_lookup_name's address.  The probe is removed at
  * once; from then on kallsyms_lookup_name() finds the rest.
  *
+ * With CONFIG_X86_KERNEL_IBT (6.12) the kprobe sits after the endbr64 at
+ * the function's entry (arch_adjust_kprobe_addr()): kp.addr is
+ * kallsyms_lookup_name+4 there, and an indirect call to +4 would fault
+ * where IBT is enforced.  The endbr64 before it is taken back, and the
+ * result checked against kallsyms once it works.
+ *
  * Every symbol looked up here is unique in vmlinux (checked on
- * 6.1.0-57-amd64), so kallsyms_lookup_name()'s "first match" is the match.
+ * 6.1.0-57-amd64 and 6.12.118+deb12-amd64), so kallsyms_lookup_name()'s
+ * "first match" is the match.
  */
 #include <linux/kprobes.h>
+#include <asm/ibt.h>
 #include "core.h"
 #include "ksym.h"
 
@@ -30,6 +38,8 @@ static unsigned long splice_find_lookup_name(void)
 	}
 	addr = (unsigned long)kp.addr;
 	unregister_kprobe(&kp);
+	if (splice_entry_pad(addr - ENDBR_INSN_SIZE))
+		addr -= ENDBR_INSN_SIZE;
 	return addr;
 }
 
@@ -70,8 +80,9 @@ int splice_ksym_init(void)
 		SPLICE_KSYM(stack_trace_save_tsk_reliable),
 		SPLICE_KSYM(stop_machine_cpuslocked),
 		SPLICE_KSYM(idle_task),
+		SPLICE_COMPAT_KSYMS
 	};
-	unsigned long addr;
+	unsigned long addr, off;
 	size_t i;
 
 	addr = splice_find_lookup_name();
@@ -87,6 +98,15 @@ int splice_ksym_init(void)
 			return -ENOENT;
 		}
 		*wanted[i].slot = (void *)addr;
+	}
+
+	/* the entry, not +4 (above) */
+	if (!splice_ksym.kallsyms_lookup_size_offset(
+		    (unsigned long)splice_ksym.kallsyms_lookup_name, NULL,
+		    &off) || off) {
+		splice_err("kallsyms_lookup_name found at %pS, not its entry\n",
+			   splice_ksym.kallsyms_lookup_name);
+		return -ENOENT;
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/stop_machine.h>
+#include "compat.h"
 
 /*
  * Declared only: <linux/kprobes.h> stays out of the files that export
@@ -23,10 +24,7 @@ struct splice_ksyms {
 	unsigned long (*kallsyms_lookup_name)(const char *name);
 	int (*kallsyms_on_each_match_symbol)(int (*fn)(void *, unsigned long),
 					     const char *name, void *data);
-	int (*module_kallsyms_on_each_symbol)(int (*fn)(void *, const char *,
-							struct module *,
-							unsigned long),
-					      void *data);
+	splice_kernel_modsyms_t module_kallsyms_on_each_symbol; /* compat.c */
 	int (*kallsyms_lookup_size_offset)(unsigned long addr,
 					   unsigned long *symbolsize,
 					   unsigned long *offset);
@@ -40,6 +38,7 @@ struct splice_ksyms {
 	int (*stop_machine_cpuslocked)(cpu_stop_fn_t fn, void *data,
 				       const struct cpumask *cpus);
 	struct task_struct *(*idle_task)(int cpu);
+	SPLICE_COMPAT_KSYM_FIELDS
 };
 
 /*

@@ -15,6 +15,16 @@
  * inline functions) gets the jump at foo+0.  A function shorter than the
  * jump's end is refused (too_short).
  *
+ * With CONFIG_X86_KERNEL_IBT (6.12) a function begins with endbr64, where
+ * indirect calls land, and ftrace's site follows it; both stay:
+ *
+ *	foo:	f3 0f 1e fa		endbr64			(IBT's)
+ *	foo+4:	0f 1f 44 00 00		nopl 0x0(%rax,%rax,1)	(ftrace's)
+ *	foo+9:	e9 <rel32>		jmp new_foo		(splice's)
+ *
+ * (a notrace foo: the jump at foo+4).  The site is found, not assumed:
+ * ftrace_location() gives ftrace's, splice_entry_pad() the endbr64.
+ *
  * Cross-modifying code.  The callback runs on every online CPU; one CPU
  * checks and writes, the others spin until it is done and then execute
  * sync_core() before they return to other code, as text_poke_sync() would
@@ -25,6 +35,8 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/stacktrace.h>
+#include <linux/uaccess.h>
+#include <asm/ibt.h>
 #include <asm/sync_core.h>
 #include "core.h"
 #include "ksym.h"
@@ -39,6 +51,21 @@ static const char *const splice_range_prefix[] = {
 	[SPLICE_RANGE_COLD] = "cold:",
 	[SPLICE_RANGE_BELOW] = "below:",
 };
+
+/*
+ * Bytes before the first instruction of the function at @addr that calls
+ * must land on: 4 when it begins with endbr64, or with the NOP the kernel
+ * seals an unused one with (66 0f 1f 00, is_endbr() knows both); else 0,
+ * and always 0 when the kernel is built without IBT (is_endbr() is false).
+ */
+unsigned int splice_entry_pad(unsigned long addr)
+{
+	u32 insn;
+
+	if (copy_from_kernel_nofault(&insn, (void *)addr, sizeof(insn)))
+		return 0;
+	return is_endbr(insn) ? ENDBR_INSN_SIZE : 0;
+}
 
 void splice_site_bytes(const struct splice_func *f, u8 *buf)
 {
@@ -65,17 +92,19 @@ enum splice_cause splice_prepare_site(struct splice_upd *u,
 				      struct list_head *applied)
 {
 	const char *name = f->desc->name;
-	unsigned long fentry, site_off;
+	unsigned long fentry, pad, site_off;
 	struct splice_func *below;
 	long rel;
 
+	/* 6.12: ftrace_location(foo) is foo+4 after an endbr64 */
+	pad = splice_entry_pad(f->old_addr);
 	fentry = splice_ksym.ftrace_location(f->old_addr);
-	if (fentry && fentry != f->old_addr) {
-		upd_err(u, "%s: ftrace site at %pS, not at the entry\n", name,
-			(void *)fentry);
+	if (fentry && fentry != f->old_addr + pad) {
+		upd_err(u, "%s: ftrace site at %pS, not at the entry (+%lu)\n",
+			name, (void *)fentry, pad);
 		return SPLICE_UNEXPECTED;
 	}
-	site_off = fentry ? MCOUNT_INSN_SIZE : 0;
+	site_off = pad + (fentry ? MCOUNT_INSN_SIZE : 0);
 	if (f->old_size < site_off + SPLICE_JMP_SIZE) {
 		upd_err(u, "%s: %lu bytes, too short for a jump at +%lu\n",
 			name, f->old_size, site_off);

@@ -100,7 +100,7 @@ static int splice_env_candidates(void *ctx, const char *name, u64 *addrs, u32 ma
 				  .addrs = addrs, .max = max };
 
 	if (c.objname)
-		splice_ksym.module_kallsyms_on_each_symbol(splice_cand_module, &c);
+		splice_module_symbols(c.objname, splice_cand_module, &c);
 	else
 		splice_ksym.kallsyms_on_each_match_symbol(splice_cand_vmlinux, name, &c);
 	return c.n;
@@ -324,7 +324,7 @@ static bool splice_module_loaded(const char *name)
 {
 	struct splice_modseen c = { .name = name };
 
-	splice_ksym.module_kallsyms_on_each_symbol(splice_mod_seen, &c);
+	splice_module_symbols(name, splice_mod_seen, &c);
 	return c.seen;
 }
 

@@ -79,7 +79,7 @@ unsigned int splice_ksym_count(const char *name, const char *objname, unsigned l
 	struct splice_symcount c = { .name = name, .objname = objname };
 
 	if (objname)
-		splice_ksym.module_kallsyms_on_each_symbol(splice_count_module, &c);
+		splice_module_symbols(objname, splice_count_module, &c);
 	else
 		splice_ksym.kallsyms_on_each_match_symbol(splice_count_vmlinux, name, &c);
 	*addr = c.addr;

@@ -121,7 +121,7 @@ static enum splice_cause splice_get_target(struct splice_upd *u,
 
 	if (!f->desc->objname)
 		return SPLICE_OK;
-	splice_ksym.module_kallsyms_on_each_symbol(splice_module_sym, &l);
+	splice_module_symbols(l.objname, splice_module_sym, &l);
 	f->target = l.mod;
 	if (!l.mod) {
 		upd_err(u, "%s: module %s is not loaded\n", f->desc->name,
@@ -179,8 +179,7 @@ enum splice_cause splice_resolve_func(struct splice_upd *u,
 	if (splice_pre_present(u))
 		return splice_resolve_matched(u, f);
 	if (d->objname) {
-		splice_ksym.module_kallsyms_on_each_symbol(splice_module_sym,
-							   &l);
+		splice_module_symbols(d->objname, splice_module_sym, &l);
 		f->target = l.mod;
 		if (!l.mod) {
 			upd_err(u, "%s: module %s is not loaded\n", d->name,

@@ -348,8 +348,7 @@ int splice_register_update(struct splice_update *update)
 		kobject_put(&u->kobj);
 		return -ENOMEM;
 	}
-	u->new_start = (unsigned long)update->owner->core_layout.base;
-	u->new_end = u->new_start + update->owner->core_layout.text_size;
+	splice_module_text(update->owner, &u->new_start, &u->new_end);
 	for (i = 0; i < u->nr_funcs; i++) {
 		u->funcs[i].desc = &update->funcs[i];
 		u->funcs[i].upd = u;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "match.h"
 #include "munit.h"
@@ -66,6 +67,28 @@ static void build_fixtures(void)
 				     path("a.o"), path("b.o"), path("c.o"), path("stubs.o"),
 				     path("image")), 0);
 	ck_assert_int_eq(test_system("nm %s > %s", path("image"), path("image.syms")), 0);
+}
+
+/*
+ * 6.12's entry (CONFIG_CALL_PADDING, CONFIG_X86_KERNEL_IBT): 16 NOPs in the
+ * function's section before it, endbr64 at its start (docs/kernel-series.md).
+ */
+#define SERIES_612 "-fpatchable-function-entry=16,16 -fcf-protection=branch"
+
+static void build_fixtures_612(void)
+{
+	build_fixtures();
+	if (!access(path("image612"), F_OK))
+		return;
+	cc("fixtures/match/unit_a.c", "a612.o", RETPOLINE " " SERIES_612);
+	cc("fixtures/match/unit_b.c", "b612.o", RETPOLINE " " SERIES_612);
+	cc("fixtures/match/unit_c.c", "c612.o", SERIES_612);
+	cc("fixtures/match/unit_a.c", "a612-changed.o", RETPOLINE " " SERIES_612 " -DCHANGED");
+	ck_assert_int_eq(test_system("ld -nostdlib -static -e a_entry "
+				     "-Ttext-segment=0xffffffff81000000 %s %s %s %s -o %s",
+				     path("a612.o"), path("b612.o"), path("c612.o"),
+				     path("stubs.o"), path("image612")), 0);
+	ck_assert_int_eq(test_system("nm %s > %s", path("image612"), path("image612.syms")), 0);
 }
 
 /* ------------------------------------------------------------ environment */
@@ -139,6 +162,13 @@ static void setup(void)
 	memset(&ctx, 0, sizeof(ctx));
 	ck_assert_int_eq(om_image_open(path("image"), &lib_opts, &ctx.img), 0);
 	ck_assert_int_eq(om_ksyms_load(path("image.syms"), &lib_opts, &ctx.ksyms), 0);
+}
+
+static void setup_612(void)
+{
+	memset(&ctx, 0, sizeof(ctx));
+	ck_assert_int_eq(om_image_open(path("image612"), &lib_opts, &ctx.img), 0);
+	ck_assert_int_eq(om_ksyms_load(path("image612.syms"), &lib_opts, &ctx.ksyms), 0);
 }
 
 static void teardown(void)
@@ -609,11 +639,59 @@ START_TEST(malformed_input_rejected)
 }
 END_TEST
 
+/* ------------------------------------------------------------ 6.12's entry */
+
+START_TEST(padded_unit_matches)
+{
+	static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	struct run r = run_match("a612.o", NULL, 0, 0);
+	u8 entry[4];
+
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	ck_assert_uint_eq(om_match_nmatched(r.m), 4);
+	/* the function, not its padding: where kallsyms has a_entry */
+	ck_assert_uint_eq(learned(&r, "a_entry"), global("a_entry"));
+	ck_assert_uint_eq(learned(&r, "ext_fn"), global("ext_fn"));
+	ck_assert_int_eq(om_image_read(ctx.img, global("a_entry"), entry, 4), 0);
+	ck_assert_mem_eq(entry, endbr64, 4);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(padding_not_compared)
+{
+	/* the kernel may rewrite the padding (call depth thunks) */
+	static const u8 cc8[8] = { 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc };
+	static const char *const f[] = { "a_entry" };
+	struct run r;
+
+	overlay(global("a_entry") - 16, cc8, 8);
+	overlay(global("a_entry") - 8, cc8, 8);
+	r = run_match("a612.o", f, 1, 0);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	ck_assert_uint_eq(learned(&r, "a_entry"), global("a_entry"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(padded_changed_instruction_refused)
+{
+	static const char *const f[] = { "twin" };
+	struct run r = run_match("a612-changed.o", f, 1, 0);
+
+	/* offsets count from the function, as on 6.1 */
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("[.text.twin]: no match (2 candidates): twin+0x"), "log:\n%s",
+		      ctx.log);
+	run_free(&r);
+}
+END_TEST
+
 static Suite *objmatch_match_suite(void)
 {
 	Suite *s = suite_create("objmatch-match");
 	TCase *pos = tcase_create("positive"), *rw = tcase_create("kernel-rewrites"),
-	      *neg = tcase_create("refusals");
+	      *neg = tcase_create("refusals"), *s612 = tcase_create("series-612");
 
 	tcase_add_unchecked_fixture(pos, build_fixtures, NULL);
 	tcase_add_checked_fixture(pos, setup, teardown);
@@ -643,6 +721,13 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_test(neg, unknown_function_refused);
 	tcase_add_test(neg, malformed_input_rejected);
 	suite_add_tcase(s, neg);
+
+	tcase_add_unchecked_fixture(s612, build_fixtures_612, NULL);
+	tcase_add_checked_fixture(s612, setup_612, teardown);
+	tcase_add_test(s612, padded_unit_matches);
+	tcase_add_test(s612, padding_not_compared);
+	tcase_add_test(s612, padded_changed_instruction_refused);
+	suite_add_tcase(s, s612);
 	return s;
 }
 
