@@ -22,6 +22,7 @@
  */
 #include <linux/ftrace.h>
 #include <linux/ktime.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/stacktrace.h>
@@ -127,6 +128,7 @@ struct splice_sm {
 	int done;
 	enum splice_cause cause;
 	size_t conflicts_len;
+	struct splice_pause_detail detail;
 	unsigned long entries[SPLICE_STACK_DEPTH];
 };
 
@@ -173,11 +175,16 @@ static bool splice_check_task(struct splice_sm *sm, struct task_struct *t)
 	size_t line = sm->conflicts_len;
 	bool busy = false;
 	unsigned int i;
+	u64 t0, t1;
 	int n;
 
 	splice_conflict(sm, "%d %s", task_pid_nr(t), t->comm);
+	t0 = local_clock();
 	n = splice_ksym.stack_trace_save_tsk_reliable(t, sm->entries,
 						      SPLICE_STACK_DEPTH);
+	t1 = local_clock();
+	sm->detail.walk_ns += t1 - t0;
+	sm->detail.threads++;
 	if (n < 0) {
 		splice_conflict(sm, " unreliable_stack\n");
 		return true;
@@ -197,6 +204,7 @@ static bool splice_check_task(struct splice_sm *sm, struct task_struct *t)
 	else
 		sm->conflicts_len = line;	/* drop the line */
 	u->conflicts[sm->conflicts_len] = '\0';
+	sm->detail.compare_ns += local_clock() - t1;
 	return busy;
 }
 
@@ -257,17 +265,26 @@ static enum splice_cause splice_write_all(struct splice_sm *sm)
 static int splice_sm_fn(void *data)
 {
 	struct splice_sm *sm = data;
+	u64 t0, t1;
 
 	if (atomic_inc_return(&sm->cpus) == 1) {
-		if (splice_check_stacks(sm))
+		t0 = local_clock();
+		if (splice_check_stacks(sm)) {
 			sm->cause = SPLICE_CODE_BUSY;
-		else
+		} else {
+			t1 = local_clock();
 			sm->cause = splice_write_all(sm);
+			sm->detail.write_ns = local_clock() - t1;
+		}
 		smp_store_release(&sm->done, 1);
-	} else {
-		while (!smp_load_acquire(&sm->done))
-			cpu_relax();
+		t1 = local_clock();
+		sync_core();
+		sm->detail.sync_ns = local_clock() - t1;
+		sm->detail.callback_ns = local_clock() - t0;
+		return 0;
 	}
+	while (!smp_load_acquire(&sm->done))
+		cpu_relax();
 	/* No CPU runs modified code before it has serialized. */
 	sync_core();
 	return 0;
@@ -298,6 +315,7 @@ enum splice_cause splice_switch(struct splice_upd *u, bool undo)
 	ret = splice_ksym.stop_machine_cpuslocked(splice_sm_fn, sm,
 						  cpu_online_mask);
 	u->pause_ns = ktime_get_ns() - t0;
+	u->pause_detail = sm->detail;
 	mutex_unlock(splice_ksym.text_mutex);
 	cpus_read_unlock();
 
