@@ -98,6 +98,8 @@ struct splice_pause_detail {
 	u64 write_ns;		/* verifying the sites, text_poke() */
 	u64 sync_ns;		/* until every CPU has serialized */
 	u64 callback_ns;
+	u64 enter_ns;		/* stop_machine called -> last CPU in the callback */
+	u64 leave_ns;		/* writer done -> stop_machine returned */
 	unsigned int threads;	/* stacks walked */
 };
 

@@ -22,7 +22,8 @@
  */
 #include <linux/ftrace.h>
 #include <linux/ktime.h>
-#include <linux/sched/clock.h>
+#include <linux/math64.h>
+#include <asm/timex.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/stacktrace.h>
@@ -126,6 +127,7 @@ struct splice_sm {
 	bool undo;
 	atomic_t cpus;
 	int done;
+	u64 t0, t_done;			/* ktime_get_ns(): called, writer done */
 	enum splice_cause cause;
 	size_t conflicts_len;
 	struct splice_pause_detail detail;
@@ -179,10 +181,10 @@ static bool splice_check_task(struct splice_sm *sm, struct task_struct *t)
 	int n;
 
 	splice_conflict(sm, "%d %s", task_pid_nr(t), t->comm);
-	t0 = local_clock();
+	t0 = get_cycles();
 	n = splice_ksym.stack_trace_save_tsk_reliable(t, sm->entries,
 						      SPLICE_STACK_DEPTH);
-	t1 = local_clock();
+	t1 = get_cycles();
 	sm->detail.walk_ns += t1 - t0;
 	sm->detail.threads++;
 	if (n < 0) {
@@ -204,7 +206,7 @@ static bool splice_check_task(struct splice_sm *sm, struct task_struct *t)
 	else
 		sm->conflicts_len = line;	/* drop the line */
 	u->conflicts[sm->conflicts_len] = '\0';
-	sm->detail.compare_ns += local_clock() - t1;
+	sm->detail.compare_ns += get_cycles() - t1;
 	return busy;
 }
 
@@ -266,21 +268,25 @@ static int splice_sm_fn(void *data)
 {
 	struct splice_sm *sm = data;
 	u64 t0, t1;
+	int me = atomic_inc_return(&sm->cpus);
 
-	if (atomic_inc_return(&sm->cpus) == 1) {
-		t0 = local_clock();
+	if (me == num_online_cpus())
+		sm->detail.enter_ns = ktime_get_ns() - sm->t0;
+	if (me == 1) {
+		t0 = get_cycles();
 		if (splice_check_stacks(sm)) {
 			sm->cause = SPLICE_CODE_BUSY;
 		} else {
-			t1 = local_clock();
+			t1 = get_cycles();
 			sm->cause = splice_write_all(sm);
-			sm->detail.write_ns = local_clock() - t1;
+			sm->detail.write_ns = get_cycles() - t1;
 		}
 		smp_store_release(&sm->done, 1);
-		t1 = local_clock();
+		t1 = get_cycles();
 		sync_core();
-		sm->detail.sync_ns = local_clock() - t1;
-		sm->detail.callback_ns = local_clock() - t0;
+		sm->detail.sync_ns = get_cycles() - t1;
+		sm->detail.callback_ns = get_cycles() - t0;
+		sm->t_done = ktime_get_ns();
 		return 0;
 	}
 	while (!smp_load_acquire(&sm->done))
@@ -288,6 +294,23 @@ static int splice_sm_fn(void *data)
 	/* No CPU runs modified code before it has serialized. */
 	sync_core();
 	return 0;
+}
+
+/*
+ * The phases are timed in TSC cycles, each on the CPU that ran it: in the
+ * reference VM (QEMU TCG) the TSCs of different CPUs disagree and the kernel
+ * marks the TSC unstable, so local_clock() is clamped to a tick past the
+ * last one and stops while interrupts are off; a CPU's own TSC still counts
+ * at tsc_khz.  The calls to ktime_get_ns() compare two CPUs' times.
+ */
+static void splice_detail_to_ns(struct splice_pause_detail *d)
+{
+	u64 *c[] = { &d->walk_ns, &d->compare_ns, &d->write_ns, &d->sync_ns,
+		     &d->callback_ns };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++)
+		*c[i] = tsc_khz ? mul_u64_u32_div(*c[i], USEC_PER_SEC, tsc_khz) : 0;
 }
 
 /*
@@ -312,9 +335,12 @@ enum splice_cause splice_switch(struct splice_upd *u, bool undo)
 	cpus_read_lock();
 	mutex_lock(splice_ksym.text_mutex);
 	t0 = ktime_get_ns();
+	sm->t0 = t0;
 	ret = splice_ksym.stop_machine_cpuslocked(splice_sm_fn, sm,
 						  cpu_online_mask);
 	u->pause_ns = ktime_get_ns() - t0;
+	sm->detail.leave_ns = ktime_get_ns() - sm->t_done;
+	splice_detail_to_ns(&sm->detail);
 	u->pause_detail = sm->detail;
 	mutex_unlock(splice_ksym.text_mutex);
 	cpus_read_unlock();

@@ -163,9 +163,10 @@ static ssize_t pause_detail_show(struct kobject *kobj,
 	ssize_t n;
 
 	mutex_lock(&splice_mutex);
-	n = sysfs_emit(buf, "threads %u walk_ns %llu compare_ns %llu write_ns %llu sync_ns %llu callback_ns %llu pause_ns %llu\n",
+	n = sysfs_emit(buf, "threads %u walk_ns %llu compare_ns %llu write_ns %llu sync_ns %llu callback_ns %llu enter_ns %llu leave_ns %llu pause_ns %llu\n",
 		       d->threads, d->walk_ns, d->compare_ns, d->write_ns,
-		       d->sync_ns, d->callback_ns, u->pause_ns);
+		       d->sync_ns, d->callback_ns, d->enter_ns, d->leave_ns,
+		       u->pause_ns);
 	mutex_unlock(&splice_mutex);
 	return n;
 }
