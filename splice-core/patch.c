@@ -161,7 +161,7 @@ struct splice_sm {
 	unsigned int nr_cpus;		/* online CPUs: each runs the callback */
 	atomic_t cpus;			/* arrived in the callback */
 	atomic_t next;			/* next task index to claim */
-	atomic_t walked;		/* CPUs done with their walks */
+	atomic_t finished;		/* task indices done */
 	int done;			/* the writer is done */
 	bool busy;
 	raw_spinlock_t lock;		/* conflicts, busy */
@@ -275,13 +275,17 @@ static void splice_check_task(struct splice_sm *sm, struct splice_sm_cpu *c,
 	c->compare += get_cycles() - t1;
 }
 
-/* Is the task of index @idx this CPU's?  Claims the next one when it was. */
-static bool splice_mine(struct splice_sm *sm, int *mine, int idx)
+/* Claim the next task index nobody has claimed. */
+static int splice_claim(struct splice_sm *sm)
 {
-	if (idx != *mine)
-		return false;
-	*mine = atomic_inc_return(&sm->next) - 1;
-	return true;
+	return atomic_inc_return(&sm->next) - 1;
+}
+
+/* One claimed index done (walked or skipped): after its conflicts line. */
+static void splice_finished(struct splice_sm *sm)
+{
+	smp_mb__before_atomic();
+	atomic_inc(&sm->finished);
 }
 
 /*
@@ -289,7 +293,8 @@ static bool splice_mine(struct splice_sm *sm, int *mine, int idx)
  * they share the walks: each goes through the same thread list (nothing can
  * change it now) and walks the tasks whose index it claimed from sm->next,
  * so every task is walked by exactly one CPU and a CPU the host is slow to
- * run takes fewer.
+ * run takes fewer.  Returns the number of task indices, the same on every
+ * CPU.
  *
  * Every thread except those running now: under stop_machine they are the
  * stopper threads, this one included, which run only stop_machine's code.
@@ -297,25 +302,32 @@ static bool splice_mine(struct splice_sm *sm, int *mine, int idx)
  * (switched out for the stopper, like every other task; a replaced
  * function in the idle loop, such as do_idle(), is one they never leave).
  */
-static void splice_check_share(struct splice_sm *sm, struct splice_sm_cpu *c)
+static int splice_check_share(struct splice_sm *sm, struct splice_sm_cpu *c)
 {
 	struct task_struct *g, *t;
-	int mine = atomic_inc_return(&sm->next) - 1;
+	int mine = splice_claim(sm);
 	int idx = 0, cpu;
 
 	rcu_read_lock();
-	for_each_process_thread(g, t)
-		if (splice_mine(sm, &mine, idx++) && t != current &&
-		    !READ_ONCE(t->on_cpu))
+	for_each_process_thread(g, t) {
+		if (idx++ != mine)
+			continue;
+		if (t != current && !READ_ONCE(t->on_cpu))
 			splice_check_task(sm, c, t);
+		splice_finished(sm);
+		mine = splice_claim(sm);
+	}
 	rcu_read_unlock();
 	for_each_online_cpu(cpu) {
-		if (!splice_mine(sm, &mine, idx++))
+		if (idx++ != mine)
 			continue;
 		t = splice_ksym.idle_task(cpu);
 		if (t && t != current && !READ_ONCE(t->on_cpu))
 			splice_check_task(sm, c, t);
+		splice_finished(sm);
+		mine = splice_claim(sm);
 	}
+	return idx;
 }
 
 /*
@@ -360,8 +372,10 @@ static enum splice_cause splice_write_all(struct splice_sm *sm)
 
 /*
  * On every online CPU.  All walk their share of the stacks; the first to
- * arrive is the writer: once every CPU is done walking, it writes (or not,
- * when a task is busy) while the others wait, and no CPU leaves before
+ * arrive is the writer: once every task is checked (it does not wait for
+ * the other CPUs to arrive: they are stopped with interrupts off already,
+ * stop_machine ran the callback on none before all were), it writes (or
+ * not, when a task is busy) while the others wait, and no CPU leaves before
  * sync_core(), so none runs modified code before it has serialized.
  */
 static int splice_sm_fn(void *data)
@@ -369,19 +383,20 @@ static int splice_sm_fn(void *data)
 	struct splice_sm *sm = data;
 	int me = atomic_inc_return(&sm->cpus);
 	u64 t0 = get_cycles(), t1;
+	int nr_tasks = 0;
 
 	if (me == sm->nr_cpus)
 		sm->detail.enter_ns = ktime_get_ns() - sm->t0;
-	splice_check_share(sm, &sm->cpu[me - 1]);
-	smp_mb__before_atomic();	/* our busy and conflicts first */
-	atomic_inc(&sm->walked);
+	/* a CPU that arrives after the writer is done has nothing left */
+	if (me == 1 || !smp_load_acquire(&sm->done))
+		nr_tasks = splice_check_share(sm, &sm->cpu[me - 1]);
 	if (me != 1) {
 		while (!smp_load_acquire(&sm->done))
 			cpu_relax();
 		sync_core();
 		return 0;
 	}
-	while (atomic_read(&sm->walked) != sm->nr_cpus)
+	while (atomic_read(&sm->finished) != nr_tasks)
 		cpu_relax();
 	smp_rmb();	/* every CPU's busy and conflicts */
 	if (sm->busy) {
