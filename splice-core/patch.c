@@ -43,6 +43,7 @@
 #define SPLICE_STACK_DEPTH	128
 #define SPLICE_JMP_OPCODE	0xe9
 #define SPLICE_INT3_OPCODE	0xcc
+#define SPLICE_POKE_GAP		64	/* bytes between two sites of one text_poke() */
 
 /* The on-screen names of enum splice_range_kind, for conflicts. */
 static const char *const splice_range_prefix[] = {
@@ -332,12 +333,14 @@ static int splice_check_share(struct splice_sm *sm, struct splice_sm_cpu *c)
 
 /*
  * The writer's part: verify every site, then write every site, or none.
- * Sites in one page are written by one text_poke() of the span from the
- * first to the last, copied from the text as it is with the jumps put in:
- * each text_poke() maps the page and switches to the poking mm and back,
- * whatever its length, and the bytes between the sites are written back
- * unchanged (text_mutex is held and every other CPU is here: nobody else
- * changes text now).
+ * Sites close together in one page are written by one text_poke() of the
+ * span from the first to the last, copied from the text as it is with the
+ * jumps put in: each text_poke() maps the page and switches to the poking
+ * mm and back, whatever its length, and the bytes between the sites are
+ * written back unchanged (text_mutex is held and every other CPU is here:
+ * nobody else changes text now).  Only close ones (SPLICE_POKE_GAP): under
+ * QEMU TCG every byte stored into a page holding code costs about a
+ * microsecond, as much as a few dozen bytes of gap are worth.
  */
 static enum splice_cause splice_write_all(struct splice_sm *sm)
 {
@@ -356,7 +359,9 @@ static enum splice_cause splice_write_all(struct splice_sm *sm)
 	for (i = 0; i < u->nr_funcs; i = j) {
 		first = sm->sites[i]->site;
 		for (j = i + 1; j < u->nr_funcs; j++)
-			if ((sm->sites[j]->site & PAGE_MASK) != (first & PAGE_MASK))
+			if ((sm->sites[j]->site & PAGE_MASK) != (first & PAGE_MASK) ||
+			    sm->sites[j]->site - sm->sites[j - 1]->site >
+			    SPLICE_JMP_SIZE + SPLICE_POKE_GAP)
 				break;
 		end = sm->sites[j - 1]->site + SPLICE_JMP_SIZE;
 		memcpy(sm->page_buf, (void *)first, end - first);
