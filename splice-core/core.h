@@ -87,6 +87,24 @@ struct splice_func {
 	struct splice_func *below;	/* applied func we stack on, or NULL */
 };
 
+/*
+ * Where the last stop_machine's time went (patch.c fills it, sysfs.c shows
+ * it as pause_detail).  Phases of the callback, summed over every CPU that
+ * worked in them; callback_ns is the writer CPU's wall time in the
+ * callback; the rest of pause_ns is stop_machine's own cost (waking the
+ * stoppers, its state machine).
+ */
+struct splice_pause_detail {
+	u64 walk_ns;		/* stack_trace_save_tsk_reliable() */
+	u64 compare_ns;		/* return addresses against the ranges */
+	u64 write_ns;		/* verifying the sites, text_poke() */
+	u64 sync_ns;		/* until every CPU has serialized */
+	u64 callback_ns;
+	u64 enter_ns;		/* stop_machine called -> last CPU in the callback */
+	u64 leave_ns;		/* writer done -> stop_machine returned */
+	unsigned int threads;	/* stacks walked */
+};
+
 /* The core's state for one registered update. */
 struct splice_upd {
 	struct splice_update *pub;
@@ -98,6 +116,7 @@ struct splice_upd {
 	bool debug;
 	bool gone;			/* unregistered, kobject dying */
 	u64 pause_ns;
+	struct splice_pause_detail pause_detail;
 	char *conflicts;		/* PAGE_SIZE, one line per task */
 	unsigned long new_start, new_end;	/* owner's core text */
 	bool relocs_written;		/* reloc.c: the new code's records */

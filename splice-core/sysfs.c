@@ -154,6 +154,23 @@ static ssize_t pause_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return n;
 }
 
+/* Where the last pause went: docs/sysfs.md, struct splice_pause_detail. */
+static ssize_t pause_detail_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	struct splice_upd *u = to_upd(kobj);
+	const struct splice_pause_detail *d = &u->pause_detail;
+	ssize_t n;
+
+	mutex_lock(&splice_mutex);
+	n = sysfs_emit(buf, "threads %u walk_ns %llu compare_ns %llu write_ns %llu sync_ns %llu callback_ns %llu enter_ns %llu leave_ns %llu pause_ns %llu\n",
+		       d->threads, d->walk_ns, d->compare_ns, d->write_ns,
+		       d->sync_ns, d->callback_ns, d->enter_ns, d->leave_ns,
+		       u->pause_ns);
+	mutex_unlock(&splice_mutex);
+	return n;
+}
+
 static ssize_t debug_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
@@ -187,6 +204,7 @@ static struct kobj_attribute conflicts_attr = __ATTR_RO(conflicts);
 /* kernel addresses: root only */
 static struct kobj_attribute functions_attr = __ATTR_RO_MODE(functions, 0400);
 static struct kobj_attribute pause_ns_attr = __ATTR_RO(pause_ns);
+static struct kobj_attribute pause_detail_attr = __ATTR_RO(pause_detail);
 static struct kobj_attribute debug_attr = __ATTR_RW(debug);
 static struct kobj_attribute check_attr = __ATTR_WO(check);
 
@@ -196,6 +214,7 @@ static struct attribute *splice_upd_attrs[] = {
 	&conflicts_attr.attr,
 	&functions_attr.attr,
 	&pause_ns_attr.attr,
+	&pause_detail_attr.attr,
 	&debug_attr.attr,
 	&check_attr.attr,
 	NULL,
