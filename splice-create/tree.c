@@ -522,8 +522,11 @@ static int lay_dir(struct linker *l, const char *layer, const char *rel)
 			continue;
 		}
 		if (!lstat(to, &old)) {
-			if (S_ISDIR(old.st_mode) ? sc_remove_tree(to) : unlink(to)) {
-				err = link_fail(l, "replacing", child, -errno);
+			int rc = S_ISDIR(old.st_mode) ? sc_remove_tree(to) :
+				 (unlink(to) ? -errno : 0);
+
+			if (rc) {
+				err = link_fail(l, "replacing", child, rc);
 				break;
 			}
 		}
