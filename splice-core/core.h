@@ -131,6 +131,7 @@ const char *splice_stage_name(enum splice_stage stage);
 int splice_request_stage(struct splice_upd *u, enum splice_stage stage);
 int splice_request_check(struct splice_upd *u);
 void splice_original_bytes(unsigned long addr, u8 *buf, size_t len);
+ssize_t splice_applied_ids(char *buf);
 
 /* pre.c: pre units (splice_register_pre) and run-pre matching */
 bool splice_pre_present(struct splice_upd *u);

@@ -23,8 +23,17 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 
+static ssize_t applied_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return splice_applied_ids(buf);
+}
+
+static struct kobj_attribute applied_attr = __ATTR_RO(applied);
+
 static struct attribute *splice_attrs[] = {
 	&version_attr.attr,
+	&applied_attr.attr,
 	NULL,
 };
 

@@ -9,6 +9,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 #include "core.h"
 #include "ksym.h"
 
@@ -104,6 +105,19 @@ void splice_original_bytes(unsigned long addr, u8 *buf, size_t len)
 				if (f->site + k >= addr && f->site + k < addr + len)
 					buf[f->site + k - addr] = f->saved[k];
 		}
+}
+
+/* /sys/kernel/splice/applied: the applied updates' ids, oldest first. */
+ssize_t splice_applied_ids(char *buf)
+{
+	struct splice_upd *v;
+	ssize_t n = 0;
+
+	mutex_lock(&splice_mutex);
+	list_for_each_entry(v, &splice_applied, applied_node)
+		n += sysfs_emit_at(buf, n, "%s\n", v->pub->id);
+	mutex_unlock(&splice_mutex);
+	return n;
 }
 
 static void splice_release_all(struct splice_upd *u)
