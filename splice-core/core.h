@@ -146,6 +146,7 @@ ssize_t splice_applied_ids(char *buf);
 
 /* pre.c: pre units (splice_register_pre) and run-pre matching */
 bool splice_pre_present(struct splice_upd *u);
+bool splice_pre_hold(struct splice_upd *u, bool get);
 enum splice_cause splice_pre_match(struct splice_upd *u);
 int splice_pre_lookup(struct splice_upd *u, const char *objname, const char *unit,
 		      const char *name, unsigned long *addr);

@@ -6,8 +6,10 @@
  * Writing "applied" to an update whose every function lies in one
  * loadable module M that is not loaded does not refuse it
  * (target_not_loaded) any more: the update goes to stage "pending",
- * holding a reference on its own module (the new code) while its pre
- * modules stay loaded for the matching to come.  Nothing is written.
+ * holding a reference on its own module (the new code) and on its pre
+ * modules (splice_pre_hold()): the matching is still to come, at every
+ * load of M, and without its pre code the update would be resolved by
+ * name.  Nothing is written.
  *
  * When M loads, this notifier sees MODULE_STATE_COMING
  * (kernel/module/main.c, prepare_coming_module()): M's text is final and
@@ -107,6 +109,7 @@ static void splice_pending_coming(struct module *mod)
 		if (cause != SPLICE_OK) {
 			upd_err(u, "module %s loaded: apply refused: %s; the module runs unpatched\n",
 				mod->name, splice_cause_name(cause));
+			splice_pre_hold(u, false);
 			splice_pending_unapplied(u);
 			u->stage = SPLICE_REVERSED;
 			continue;

@@ -273,6 +273,8 @@ static enum splice_cause splice_undo(struct splice_upd *u)
 		return cause;
 	list_del_init(&u->applied_node);
 	splice_release_all(u);
+	if (u->pending_mod[0])		/* it followed its module: pending.c */
+		splice_pre_hold(u, false);
 	splice_pending_unapplied(u);
 	module_put(u->pub->owner);
 	return SPLICE_OK;
@@ -296,6 +298,12 @@ int splice_request_stage(struct splice_upd *u, enum splice_stage stage)
 	if (stage == SPLICE_APPLIED && splice_pending_module(u)) {
 		/* its module is not loaded: it waits (pending.c) */
 		if (!try_module_get(u->pub->owner)) {
+			splice_pending_unapplied(u);
+			cause = SPLICE_MODULE_BUSY;
+		} else if (!splice_pre_hold(u, true)) {
+			module_put(u->pub->owner);
+			splice_pending_unapplied(u);
+			upd_err(u, "a pre module is going away\n");
 			cause = SPLICE_MODULE_BUSY;
 		} else {
 			u->cause = SPLICE_OK;
@@ -305,6 +313,7 @@ int splice_request_stage(struct splice_upd *u, enum splice_stage stage)
 			goto out;
 		}
 	} else if (stage == SPLICE_REVERSED && u->stage == SPLICE_PENDING) {
+		splice_pre_hold(u, false);
 		splice_pending_unapplied(u);
 		module_put(u->pub->owner);
 		u->cause = SPLICE_OK;
