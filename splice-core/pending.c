@@ -38,7 +38,9 @@
  * "pending": M's code and our jumps in it go away together, so no byte is
  * written back; the new code's relocation fields get their canary back
  * (splice_relocs_reset()), to be resolved against the next copy of M.
- * Updates stacked on each other go back newest first.
+ * Updates stacked on each other go back newest first.  An update of M
+ * that is not applied (undone) but was relocated against the M that goes
+ * forgets those addresses too.
  *
  * Locking: splice_mutex, as every transition.  A notifier of a module
  * load runs in the loading task without module_mutex held, so the order
@@ -127,21 +129,42 @@ static void splice_pending_coming(struct module *mod)
 	mutex_unlock(&splice_mutex);
 }
 
-/* @mod is GOING: the updates applied in it wait again, newest first. */
+/* Does a function of @u lie in module @name? */
+static bool splice_upd_in_module(const struct splice_upd *u, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->nr_funcs; i++)
+		if (u->funcs[i].desc->objname && !strcmp(u->funcs[i].desc->objname, name))
+			return true;
+	return false;
+}
+
+/*
+ * @mod is GOING: the updates applied in it wait again, newest first.  And
+ * every update of @mod that is not applied but was relocated against it
+ * (applied, then undone, before @mod unloads) forgets those addresses, or
+ * its next apply would keep them (reloc.c writes the records once).
+ */
 static void splice_pending_going(struct module *mod)
 {
 	struct splice_upd *u;
 
 	mutex_lock(&splice_mutex);
 	list_for_each_entry_reverse(u, &splice_updates, node) {
-		if (u->stage != SPLICE_APPLIED || strcmp(u->pending_mod, mod->name))
-			continue;
-		list_del_init(&u->applied_node);
-		splice_release_all(u);
-		splice_relocs_reset(u);
-		/* the reference splice_apply() took on the new code is pending's now */
-		u->stage = SPLICE_PENDING;
-		upd_info(u, "module %s unloaded: pending again\n", mod->name);
+		if (u->stage == SPLICE_APPLIED && !strcmp(u->pending_mod, mod->name)) {
+			list_del_init(&u->applied_node);
+			splice_release_all(u);
+			splice_relocs_reset(u);
+			/* the reference splice_apply() took on the new code is pending's now */
+			u->stage = SPLICE_PENDING;
+			upd_info(u, "module %s unloaded: pending again\n", mod->name);
+		} else if (u->stage != SPLICE_APPLIED && u->relocs_written &&
+			   splice_upd_in_module(u, mod->name)) {
+			splice_relocs_reset(u);
+			upd_dbg(u, "module %s unloaded: relocations of the new code to be resolved again\n",
+				mod->name);
+		}
 	}
 	mutex_unlock(&splice_mutex);
 }
