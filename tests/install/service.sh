@@ -14,10 +14,12 @@ sa=$(command -v systemd-analyze) ||
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/splice-service.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
-make -s -C "$top/scripts" install DESTDIR="$tmp/root" >"$tmp/install.log" 2>&1 ||
+# a make of its own, not make check's (no jobserver, no directory messages)
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory "$@"; }
+mk -C "$top/scripts" install DESTDIR="$tmp/root" >"$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log"; echo "ERROR: make install DESTDIR=... failed"; exit 99; }
-unitdir=$(make -s -C "$top/scripts" --no-print-directory -f Makefile -f - print-unitdir <<<'print-unitdir: ; @echo $(systemdsystemunitdir)')
-bindir=$(make -s -C "$top/scripts" --no-print-directory -f Makefile -f - print-bindir <<<'print-bindir: ; @echo $(bindir)')
+unitdir=$(mk -C "$top/scripts" -f Makefile -f - print-unitdir <<<'print-unitdir: ; @echo $(systemdsystemunitdir)')
+bindir=$(mk -C "$top/scripts" -f Makefile -f - print-bindir <<<'print-bindir: ; @echo $(bindir)')
 unit=$unitdir/splice.service
 [ -f "$tmp/root$unit" ] || fail "make install did not install $unit"
 grep -q 'not enabled (DESTDIR set' "$tmp/install.log" || fail "make install with DESTDIR tried to enable the unit"
