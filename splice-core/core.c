@@ -27,9 +27,16 @@ static int __init splice_core_init(void)
 		splice_err("cannot register the module notifier: %d\n", ret);
 		return ret;
 	}
+	ret = splice_pending_init();
+	if (ret) {
+		splice_err("cannot register the module notifier: %d\n", ret);
+		splice_early_exit();
+		return ret;
+	}
 	ret = splice_sysfs_init();
 	if (ret) {
 		splice_err("cannot create /sys/kernel/splice: %d\n", ret);
+		splice_pending_exit();
 		splice_early_exit();
 		return ret;
 	}
@@ -40,6 +47,7 @@ static int __init splice_core_init(void)
 static void __exit splice_core_exit(void)
 {
 	splice_sysfs_exit();
+	splice_pending_exit();
 	splice_early_exit();
 	splice_info("core unloaded\n");
 }

@@ -7,6 +7,7 @@
 #define SPLICE_CORE_H
 
 #include <linux/kobject.h>
+#include <linux/module.h>
 #include <linux/list.h>
 #include <linux/printk.h>
 #include <linux/types.h>
@@ -34,6 +35,7 @@ enum splice_stage {
 	SPLICE_PREPARING,
 	SPLICE_APPLIED,
 	SPLICE_REVERSED,
+	SPLICE_PENDING,		/* waits for its module to load (pending.c) */
 };
 
 /* The abort_cause vocabulary: docs/error-codes.md; names in update.c. */
@@ -120,20 +122,31 @@ struct splice_upd {
 	char *conflicts;		/* PAGE_SIZE, one line per task */
 	unsigned long new_start, new_end;	/* owner's core text */
 	bool relocs_written;		/* reloc.c: the new code's records */
+	u8 **relocs_skipped;		/* reloc.c: per table, records not written */
+	/*
+	 * pending.c: the module an update that waits for it (or that was
+	 * applied when it loaded) follows; "" for any other update.
+	 */
+	char pending_mod[MODULE_NAME_LEN];
 	unsigned int nr_funcs;
 	struct splice_func funcs[];
 };
 
 /* update.c */
 extern struct mutex splice_mutex;
+extern struct list_head splice_updates;
+enum splice_cause splice_apply(struct splice_upd *u);
+void splice_release_all(struct splice_upd *u);
 const char *splice_cause_name(enum splice_cause cause);
 const char *splice_stage_name(enum splice_stage stage);
 int splice_request_stage(struct splice_upd *u, enum splice_stage stage);
 int splice_request_check(struct splice_upd *u);
 void splice_original_bytes(unsigned long addr, u8 *buf, size_t len);
+ssize_t splice_applied_ids(char *buf);
 
 /* pre.c: pre units (splice_register_pre) and run-pre matching */
 bool splice_pre_present(struct splice_upd *u);
+bool splice_pre_hold(struct splice_upd *u, bool get);
 enum splice_cause splice_pre_match(struct splice_upd *u);
 int splice_pre_lookup(struct splice_upd *u, const char *objname, const char *unit,
 		      const char *name, unsigned long *addr);
@@ -145,6 +158,16 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write);
 bool splice_relocs_valid(struct module *owner, const struct splice_relocs *t);
 bool splice_reloc_value(const struct splice_reloc *r, u64 sa, u64 *val);
 unsigned int splice_ksym_count(const char *name, const char *objname, unsigned long *addr);
+
+/* pending.c: updates of modules that are not loaded yet */
+int splice_pending_init(void);
+void splice_pending_exit(void);
+const char *splice_pending_module(struct splice_upd *u);
+void splice_pending_unapplied(struct splice_upd *u);
+
+/* reloc.c, for pending.c: the fields written back to their canary */
+void splice_relocs_reset(struct splice_upd *u);
+void splice_relocs_free(struct splice_upd *u);
 
 /* early.c: records written when a new-code module loads (jump-label keys) */
 int splice_early_init(void);

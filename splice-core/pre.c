@@ -491,6 +491,35 @@ void splice_unregister_pre(struct splice_pre *pre)
 }
 EXPORT_SYMBOL_GPL(splice_unregister_pre);
 
+/*
+ * References on the pre modules of update @u (@get), or their release:
+ * an update that follows a module (pending.c) is matched at every load of
+ * the module, so its pre code must stay, else it would be resolved by
+ * name.  Getting fails (false, none held) when a pre module is going.
+ */
+bool splice_pre_hold(struct splice_upd *u, bool get)
+{
+	struct splice_pre_unit *pu, *undo;
+
+	lockdep_assert_held(&splice_mutex);
+	list_for_each_entry(pu, &splice_pres, node) {
+		if (strcmp(pu->pub->id, u->pub->id))
+			continue;
+		if (!get) {
+			module_put(pu->pub->owner);
+		} else if (!try_module_get(pu->pub->owner)) {
+			list_for_each_entry(undo, &splice_pres, node) {
+				if (undo == pu)
+					break;
+				if (!strcmp(undo->pub->id, u->pub->id))
+					module_put(undo->pub->owner);
+			}
+			return false;
+		}
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------ learned symbols */
 
 /*

@@ -268,6 +268,9 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 	}
 	mutex_unlock(splice_ksym.text_mutex);
 	u->relocs_written = true;
+	/* which fields were written: splice_relocs_reset() puts their canary back */
+	u->relocs_skipped = skip;
+	skip = NULL;
 	if (nearly)
 		upd_info(u, "%u relocations of the new code written, %u skipped, %u written at load\n",
 			 total - nskip - nearly, nskip, nearly);
@@ -275,11 +278,54 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 		upd_info(u, "%u relocations of the new code written, %u skipped\n",
 			 total - nskip, nskip);
 out:
-	for (i = 0; vals && skip && i < pub->nr_relocs; i++) {
+	for (i = 0; vals && i < pub->nr_relocs; i++) {
 		kvfree(vals[i]);
-		kvfree(skip[i]);
+		if (skip)
+			kvfree(skip[i]);
 	}
 	kfree(vals);
 	kfree(skip);
 	return cause;
+}
+
+/*
+ * The new code's fields this update wrote get their canary back, and the
+ * records are resolved again at the next apply: an update that follows a
+ * module (pending.c) was relocated against the module's addresses, and the
+ * module that loads next lies elsewhere.  The fields the loader had
+ * rewritten, and the EARLY ones, stay.  Nothing runs the new code now: the
+ * update is not applied.  Called with splice_mutex held.
+ */
+void splice_relocs_reset(struct splice_upd *u)
+{
+	const struct splice_update *pub = u->pub;
+	u8 canary[8];
+	u32 i, j;
+
+	lockdep_assert_held(&splice_mutex);
+	if (!u->relocs_written || !u->relocs_skipped)
+		return;
+	memset(canary, SPLICE_CANARY, sizeof(canary));
+	mutex_lock(splice_ksym.text_mutex);
+	for (i = 0; i < pub->nr_relocs; i++) {
+		const struct splice_relocs *t = pub->relocs[i];
+
+		for (j = 0; j < t->nrelocs; j++)
+			if (!u->relocs_skipped[i][j])
+				splice_ksym.text_poke((void *)t->relocs[j].site, canary,
+						      splice_reloc_width(t->relocs[j].type));
+	}
+	mutex_unlock(splice_ksym.text_mutex);
+	splice_relocs_free(u);
+	u->relocs_written = false;
+}
+
+void splice_relocs_free(struct splice_upd *u)
+{
+	u32 i;
+
+	for (i = 0; u->relocs_skipped && i < u->pub->nr_relocs; i++)
+		kvfree(u->relocs_skipped[i]);
+	kfree(u->relocs_skipped);
+	u->relocs_skipped = NULL;
 }

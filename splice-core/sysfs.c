@@ -23,8 +23,17 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 
+static ssize_t applied_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return splice_applied_ids(buf);
+}
+
+static struct kobj_attribute applied_attr = __ATTR_RO(applied);
+
 static struct attribute *splice_attrs[] = {
 	&version_attr.attr,
+	&applied_attr.attr,
 	NULL,
 };
 
@@ -198,7 +207,22 @@ static ssize_t debug_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
+/* The module a pending update waits for (pending.c), or nothing. */
+static ssize_t pending_module_show(struct kobject *kobj, struct kobj_attribute *attr,
+				   char *buf)
+{
+	struct splice_upd *u = to_upd(kobj);
+	ssize_t n = 0;
+
+	mutex_lock(&splice_mutex);
+	if (u->stage == SPLICE_PENDING)
+		n = sysfs_emit(buf, "%s\n", u->pending_mod);
+	mutex_unlock(&splice_mutex);
+	return n;
+}
+
 static struct kobj_attribute stage_attr = __ATTR_RW(stage);
+static struct kobj_attribute pending_module_attr = __ATTR_RO(pending_module);
 static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
 static struct kobj_attribute conflicts_attr = __ATTR_RO(conflicts);
 /* kernel addresses: root only */
@@ -217,6 +241,7 @@ static struct attribute *splice_upd_attrs[] = {
 	&pause_detail_attr.attr,
 	&debug_attr.attr,
 	&check_attr.attr,
+	&pending_module_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(splice_upd);

@@ -9,6 +9,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 #include "core.h"
 #include "ksym.h"
 
@@ -23,7 +24,7 @@
  * readers and writers that are waiting for this mutex.
  */
 DEFINE_MUTEX(splice_mutex);
-static LIST_HEAD(splice_updates);	/* every registered update */
+LIST_HEAD(splice_updates);		/* every registered update */
 static LIST_HEAD(splice_applied);	/* applied updates, oldest first */
 
 static unsigned int tries = 5;
@@ -70,6 +71,7 @@ static const char *const splice_stages[] = {
 	[SPLICE_PREPARING] = "preparing",
 	[SPLICE_APPLIED] = "applied",
 	[SPLICE_REVERSED] = "reversed",
+	[SPLICE_PENDING] = "pending",
 };
 
 const char *splice_cause_name(enum splice_cause cause)
@@ -106,7 +108,20 @@ void splice_original_bytes(unsigned long addr, u8 *buf, size_t len)
 		}
 }
 
-static void splice_release_all(struct splice_upd *u)
+/* /sys/kernel/splice/applied: the applied updates' ids, oldest first. */
+ssize_t splice_applied_ids(char *buf)
+{
+	struct splice_upd *v;
+	ssize_t n = 0;
+
+	mutex_lock(&splice_mutex);
+	list_for_each_entry(v, &splice_applied, applied_node)
+		n += sysfs_emit_at(buf, n, "%s\n", v->pub->id);
+	mutex_unlock(&splice_mutex);
+	return n;
+}
+
+void splice_release_all(struct splice_upd *u)
 {
 	unsigned int i;
 
@@ -195,7 +210,7 @@ out:
 	return ret;
 }
 
-static enum splice_cause splice_apply(struct splice_upd *u)
+enum splice_cause splice_apply(struct splice_upd *u)
 {
 	enum splice_cause cause = SPLICE_OK;
 	unsigned int i, j;
@@ -258,6 +273,9 @@ static enum splice_cause splice_undo(struct splice_upd *u)
 		return cause;
 	list_del_init(&u->applied_node);
 	splice_release_all(u);
+	if (u->pending_mod[0])		/* it followed its module: pending.c */
+		splice_pre_hold(u, false);
+	splice_pending_unapplied(u);
 	module_put(u->pub->owner);
 	return SPLICE_OK;
 }
@@ -275,7 +293,34 @@ int splice_request_stage(struct splice_upd *u, enum splice_stage stage)
 	}
 	if (stage == u->stage)
 		goto out;
-	if (stage == SPLICE_APPLIED) {
+	if (stage == SPLICE_APPLIED && u->stage == SPLICE_PENDING)
+		goto out;	/* it will be, when its module loads */
+	if (stage == SPLICE_APPLIED && splice_pending_module(u)) {
+		/* its module is not loaded: it waits (pending.c) */
+		if (!try_module_get(u->pub->owner)) {
+			splice_pending_unapplied(u);
+			cause = SPLICE_MODULE_BUSY;
+		} else if (!splice_pre_hold(u, true)) {
+			module_put(u->pub->owner);
+			splice_pending_unapplied(u);
+			upd_err(u, "a pre module is going away\n");
+			cause = SPLICE_MODULE_BUSY;
+		} else {
+			u->cause = SPLICE_OK;
+			u->stage = SPLICE_PENDING;
+			upd_info(u, "pending: module %s is not loaded; the update applies when it loads\n",
+				 u->pending_mod);
+			goto out;
+		}
+	} else if (stage == SPLICE_REVERSED && u->stage == SPLICE_PENDING) {
+		splice_pre_hold(u, false);
+		splice_pending_unapplied(u);
+		module_put(u->pub->owner);
+		u->cause = SPLICE_OK;
+		u->stage = SPLICE_REVERSED;
+		upd_info(u, "reversed while pending\n");
+		goto out;
+	} else if (stage == SPLICE_APPLIED) {
 		cause = splice_apply(u);
 	} else if (stage == SPLICE_REVERSED && u->stage == SPLICE_APPLIED) {
 		cause = splice_undo(u);
@@ -391,6 +436,7 @@ void splice_unregister_update(struct splice_update *update)
 	WARN_ON(u->stage == SPLICE_APPLIED);
 	u->gone = true;
 	list_del_init(&u->node);
+	splice_relocs_free(u);
 	mutex_unlock(&splice_mutex);
 	upd_info(u, "unregistered\n");
 	update->priv = NULL;

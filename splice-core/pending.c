@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Updates of a module that is not loaded: they wait, and apply when the
+ * module loads (docs/core.md, "Modules loaded later").
+ *
+ * Writing "applied" to an update whose every function lies in one
+ * loadable module M that is not loaded does not refuse it
+ * (target_not_loaded) any more: the update goes to stage "pending",
+ * holding a reference on its own module (the new code) and on its pre
+ * modules (splice_pre_hold()): the matching is still to come, at every
+ * load of M, and without its pre code the update would be resolved by
+ * name.  Nothing is written.
+ *
+ * When M loads, this notifier sees MODULE_STATE_COMING
+ * (kernel/module/main.c, prepare_coming_module()): M's text is final and
+ * read-only (complete_formation() is done, ftrace's sites are set), and
+ * neither M's parameters, its init nor anybody else has run any of its
+ * code yet (a module that is COMING can't be used: strong_try_module_get()
+ * refuses it).  The notifier applies each update pending on M exactly as
+ * a write of "applied" would (splice_apply(): run-pre matching against
+ * M's fresh copy, resolution, relocation of the new code against M's
+ * addresses, the stack check and the jumps under stop_machine), in the
+ * order the updates registered.  Priority 0: after the kernel's own
+ * notifiers of priority 1 (jump labels patched to their keys' state,
+ * kprobes armed), so the code matched is the code that will run.
+ *
+ * A refusal (no_match, code_probed, ...) refuses the update, never the
+ * module: the notifier returns NOTIFY_DONE whatever happened, M loads and
+ * runs unpatched, the update leaves "pending" for "reversed" with the
+ * cause in abort_cause, and the log says so:
+ *   splice: module_binfmt: module binfmt_misc loaded: apply refused: code_probed; the module runs unpatched
+ *
+ * An update applied when its module loaded follows it: it holds no
+ * reference on M (an update applied while M was loaded does, and M can't
+ * be unloaded before it is undone).  When M unloads, at
+ * MODULE_STATE_GOING (after M's exit ran, before its memory is freed, and
+ * also when M's load fails after COMING), the update goes back to
+ * "pending": M's code and our jumps in it go away together, so no byte is
+ * written back; the new code's relocation fields get their canary back
+ * (splice_relocs_reset()), to be resolved against the next copy of M.
+ * Updates stacked on each other go back newest first.  An update of M
+ * that is not applied (undone) but was relocated against the M that goes
+ * forgets those addresses too.
+ *
+ * Locking: splice_mutex, as every transition.  A notifier of a module
+ * load runs in the loading task without module_mutex held, so the order
+ * splice_mutex -> module_mutex holds here too.
+ */
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/string.h>
+#include "compat.h"
+#include "core.h"
+
+static int splice_any_symbol(void *data, const char *sym, struct module *mod, unsigned long addr)
+{
+	*(bool *)data = true;
+	return 1;	/* one is enough */
+}
+
+/*
+ * The module @u waits for: the one module every function of @u lies in,
+ * when it is not loaded; NULL when @u can be applied now (or refused as
+ * before: a module of several, or of vmlinux and a module, missing).
+ * Sets u->pending_mod.  Called with splice_mutex held.
+ */
+const char *splice_pending_module(struct splice_upd *u)
+{
+	const char *mod = u->funcs[0].desc->objname;
+	unsigned int i;
+	bool loaded;
+
+	lockdep_assert_held(&splice_mutex);
+	if (!mod)
+		return NULL;
+	for (i = 1; i < u->nr_funcs; i++)
+		if (!u->funcs[i].desc->objname || strcmp(u->funcs[i].desc->objname, mod))
+			return NULL;
+	/*
+	 * Loaded: it has symbols (a COMING module has; an UNFORMED one is not
+	 * listed, and its COMING notification waits for splice_mutex).
+	 */
+	loaded = false;
+	splice_module_symbols(mod, splice_any_symbol, &loaded);
+	if (loaded)
+		return NULL;
+	strscpy(u->pending_mod, mod, sizeof(u->pending_mod));
+	return u->pending_mod;
+}
+
+/* @u no longer follows a module (undone, reversed while pending). */
+void splice_pending_unapplied(struct splice_upd *u)
+{
+	u->pending_mod[0] = '\0';
+}
+
+/* @mod is COMING: apply every update waiting for it. */
+static void splice_pending_coming(struct module *mod)
+{
+	struct splice_upd *u;
+	enum splice_cause cause;
+	unsigned int i;
+
+	mutex_lock(&splice_mutex);
+	list_for_each_entry(u, &splice_updates, node) {
+		if (u->stage != SPLICE_PENDING || strcmp(u->pending_mod, mod->name))
+			continue;
+		cause = splice_apply(u);	/* its own reference on the new code */
+		u->cause = cause;
+		module_put(u->pub->owner);	/* the one pending held */
+		if (cause != SPLICE_OK) {
+			upd_err(u, "module %s loaded: apply refused: %s; the module runs unpatched\n",
+				mod->name, splice_cause_name(cause));
+			splice_pre_hold(u, false);
+			splice_pending_unapplied(u);
+			u->stage = SPLICE_REVERSED;
+			continue;
+		}
+		/* follow the module: no reference on it, it may unload */
+		for (i = 0; i < u->nr_funcs; i++) {
+			if (u->funcs[i].target)
+				module_put(u->funcs[i].target);
+			u->funcs[i].target = NULL;
+		}
+		u->stage = SPLICE_APPLIED;
+		upd_info(u, "module %s loaded: applied %u functions, pause %llu us\n", mod->name,
+			 u->nr_funcs, div_u64(u->pause_ns, NSEC_PER_USEC));
+	}
+	mutex_unlock(&splice_mutex);
+}
+
+/* Does a function of @u lie in module @name? */
+static bool splice_upd_in_module(const struct splice_upd *u, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->nr_funcs; i++)
+		if (u->funcs[i].desc->objname && !strcmp(u->funcs[i].desc->objname, name))
+			return true;
+	return false;
+}
+
+/*
+ * @mod is GOING: the updates applied in it wait again, newest first.  And
+ * every update of @mod that is not applied but was relocated against it
+ * (applied, then undone, before @mod unloads) forgets those addresses, or
+ * its next apply would keep them (reloc.c writes the records once).
+ */
+static void splice_pending_going(struct module *mod)
+{
+	struct splice_upd *u;
+
+	mutex_lock(&splice_mutex);
+	list_for_each_entry_reverse(u, &splice_updates, node) {
+		if (u->stage == SPLICE_APPLIED && !strcmp(u->pending_mod, mod->name)) {
+			list_del_init(&u->applied_node);
+			splice_release_all(u);
+			splice_relocs_reset(u);
+			/* the reference splice_apply() took on the new code is pending's now */
+			u->stage = SPLICE_PENDING;
+			upd_info(u, "module %s unloaded: pending again\n", mod->name);
+		} else if (u->stage != SPLICE_APPLIED && u->relocs_written &&
+			   splice_upd_in_module(u, mod->name)) {
+			splice_relocs_reset(u);
+			upd_dbg(u, "module %s unloaded: relocations of the new code to be resolved again\n",
+				mod->name);
+		}
+	}
+	mutex_unlock(&splice_mutex);
+}
+
+static int splice_pending_notify(struct notifier_block *nb, unsigned long state, void *data)
+{
+	if (state == MODULE_STATE_COMING)
+		splice_pending_coming(data);
+	else if (state == MODULE_STATE_GOING)
+		splice_pending_going(data);
+	return NOTIFY_DONE;	/* never fails a module's load */
+}
+
+static struct notifier_block splice_pending_nb = {
+	.notifier_call = splice_pending_notify,
+	.priority = 0,
+};
+
+int splice_pending_init(void)
+{
+	return register_module_notifier(&splice_pending_nb);
+}
+
+void splice_pending_exit(void)
+{
+	unregister_module_notifier(&splice_pending_nb);
+}
