@@ -289,6 +289,22 @@ int sc_apply_patch(const struct sc_opts *opts, const char *tree,
 	return err;
 }
 
+int sc_reverse_patch(const struct sc_opts *opts, const char *tree, const char *patch_file)
+{
+	char *argv[] = { "patch", "-p1", "-R", "--no-backup-if-mismatch", "--batch",
+			 "-i", (char *)patch_file, NULL };
+	char *out = NULL;
+	int err;
+
+	err = sc_run_capture(opts, tree, argv, &out);
+	if (err == -ECHILD) {
+		fputs(out ? out : "", stderr);
+		sc_err("%s: the patch could not be taken out again", tree);
+	}
+	free(out);
+	return err;
+}
+
 /* ------------------------------------------------------------ post build */
 
 static int read_text(const char *path, char **buf)
