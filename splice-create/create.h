@@ -197,7 +197,7 @@ struct sc_item {
 	size_t tok, ntok;	/* its tokens: ix[tok .. tok + ntok) */
 	size_t name, nname;	/* the names it defines: names[name .. name + nname) */
 	bool emits;		/* code or data of its own: a non-inline function, a variable */
-	bool aggregate;		/* a struct or union definition */
+	char aggregate;		/* a definition of a struct ('s') or union ('u'), or 0 */
 	int cond;		/* SC_ITEM_COND: 1 opens (#if...), 0 #elif/#else, -1 #endif */
 };
 
@@ -236,7 +236,7 @@ struct sc_header_change {
 	struct sc_items pre_items, post_items;
 	bool *pre_changed, *post_changed;	/* per item: changed by the patch */
 	struct sc_names names;	/* what the changed definitions define */
-	struct sc_strv types;	/* structs/unions whose definition changed */
+	struct sc_strv types;	/* "struct x"/"union y" whose definition changed */
 	char *unknown;		/* why the change can't be told by names, or NULL */
 };
 
@@ -264,6 +264,7 @@ struct sc_pp_verdict {
 	bool differs;		/* the texts differ (line markers aside) */
 	bool uses;		/* code or data it emits uses a changed definition */
 	struct sc_strv types;	/* of the changed types, those that code it emits uses */
+	/* (as given: "struct x"; a typedef'd one is "struct foo_t", its name) */
 };
 /*
  * @pre: the summary before; @post: the text after; @types: the changed

@@ -273,9 +273,10 @@ static int collect(struct sc_header_change *hc, const struct sc_items *it, const
 				err = 0;
 			if (!err && item->aggregate) {
 				const char *s = sc_item_name(it, item, 0, &len);
-				char *name = strndup(s, len);
+				char *name;
 
-				if (!name)
+				if (asprintf(&name, "%s %.*s", item->aggregate == 'u' ? "union" : "struct",
+					     (int)len, s) < 0)
 					return -ENOMEM;
 				err = sc_strv_add(aggregates, name);
 				free(name);
@@ -507,6 +508,8 @@ int sc_pp_compare(const struct sc_pp_summary *pre, const char *post, size_t post
 	for (t = 0; !err && types && t < types->n; t++) {
 		struct sc_names tn = { 0 };
 		bool changed_here = false, emits = false;
+		const char *type = strrchr(types->v[t], ' ') ? strrchr(types->v[t], ' ') + 1 :
+				   types->v[t];
 		size_t len;
 
 		for (i = 0; i < nb && !changed_here; i++) {
@@ -516,11 +519,11 @@ int sc_pp_compare(const struct sc_pp_summary *pre, const char *post, size_t post
 			if (!cb[i] || !item->aggregate || !item->nname)
 				continue;
 			s = sc_item_name(&it, item, 0, &len);
-			changed_here = len == strlen(types->v[t]) && !memcmp(s, types->v[t], len);
+			changed_here = len == strlen(type) && !memcmp(s, type, len);
 		}
 		if (!changed_here)
 			continue;
-		err = sc_names_add(&tn, types->v[t], strlen(types->v[t]));
+		err = sc_names_add(&tn, type, strlen(type));
 		if (err >= 0) {
 			memset(dirty, 0, nb * sizeof(*dirty));
 			err = spread(&it, mb, nb, dirty, &tn, &emits);

@@ -127,20 +127,43 @@ void sc_names_free(struct sc_names *s)
 /* Identifier characters (bytes from 0x80 up: UTF-8 in identifiers). */
 static bool ident_start(unsigned char c)
 {
-	return isalpha(c) || c == '_' || c == '$' || c >= 0x80;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' ||
+	       c >= 0x80;
 }
 
 static bool ident_char(unsigned char c)
 {
-	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+	return ident_start(c) || (c >= '0' && c <= '9');
+}
+
+/* @name (@n bytes) in @text as a whole identifier? */
+static bool has_word(const char *text, size_t len, const char *name, size_t n)
+{
+	const char *p = text, *end = text + len;
+
+	while ((p = memmem(p, (size_t)(end - p), name, n))) {
+		if ((p == text || !ident_char((unsigned char)p[-1])) &&
+		    (p + n == end || !ident_char((unsigned char)p[n])))
+			return true;
+		p++;
+	}
+	return false;
 }
 
 bool sc_names_mentioned(const struct sc_names *s, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
+	size_t i;
 
 	if (!s->n)
 		return false;
+	/* a few names: memmem runs at memory speed */
+	if (s->n <= 8) {
+		for (i = 0; i < s->list.n; i++)
+			if (has_word(text, len, s->list.v[i], strlen(s->list.v[i])))
+				return true;
+		return false;
+	}
 	while (p < end) {
 		const char *q;
 
@@ -411,6 +434,54 @@ static int add_group_idents(struct sc_items *it, struct sc_item *item, const siz
 	return err;
 }
 
+/* An attribute macro by the kernel's convention: __read_mostly, __packed. */
+static bool underscored(const struct sc_items *it, size_t t)
+{
+	return it->toks[t].kind == SC_TOK_IDENT && it->toks[t].len > 2 &&
+	       !memcmp(it->text + it->toks[t].off, "__", 2);
+}
+
+/* Past attribute words (and their argument groups) from @i on. */
+static size_t skip_attributes(const struct sc_items *it, const size_t *ix, size_t n, size_t i)
+{
+	while (i < n) {
+		bool attr = tok_is(it, ix[i], "__attribute__") || tok_is(it, ix[i], "__attribute");
+
+		if (!attr && (!underscored(it, ix[i]) || in_list(it, ix[i], c_keywords)))
+			break;
+		i++;
+		if (i < n && tok_is(it, ix[i], "("))
+			i = skip_group(it, ix, n, i);
+	}
+	return i;
+}
+
+/*
+ * Token @i (an identifier before ';', ',', '=', ...) is an attribute, not
+ * a declarator: `} __randomize_layout;`, `int x __read_mostly;`.  (A
+ * variable named __x after a typedef'd type, `pid_t __x;`, is taken for an
+ * attribute too; an item left without a name is then "unknown".)
+ */
+static bool attribute_word(const struct sc_items *it, const size_t *ix, size_t i)
+{
+	if (!underscored(it, ix[i]) || i == 0)
+		return false;
+	if (tok_is(it, ix[i - 1], ")") || tok_is(it, ix[i - 1], "}") || tok_is(it, ix[i - 1], "]"))
+		return true;
+	return tok_ident(it, ix[i - 1]) && !in_list(it, ix[i - 1], c_keywords);
+}
+
+/* Is @i the item's first token, storage-class words aside (a macro call)? */
+static bool starts_item(const struct sc_items *it, const size_t *ix, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < i; k++)
+		if (!tok_is(it, ix[k], "static") && !tok_is(it, ix[k], "extern"))
+			return false;
+	return true;
+}
+
 /*
  * The names a C item defines and whether it emits (file comment).  @ix are
  * its tokens' indexes, @n of them.
@@ -419,7 +490,7 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 {
 	bool is_typedef = false, is_extern = false, inits = false, vars = false, funcs = false;
 	bool is_inline = false, macro_call = false, aggregate = false, tagged_only = false;
-	size_t i, body = n;
+	size_t i, body = n, after;
 	int depth = 0, err = 0;
 
 	/* first pass: the body's '{' at depth 0 and the words before it */
@@ -471,7 +542,7 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 				size_t t;
 
 				aggregate = !is_enum;
-				item->aggregate = aggregate;
+				item->aggregate = aggregate ? (tok_is(it, ix[p], "union") ? 'u' : 's') : 0;
 				/* the tag: the identifier right before '{', if any */
 				if (tok_ident(it, ix[body - 1]) && body - 1 > p)
 					err = add_name(it, item, ix[body - 1]);
@@ -539,12 +610,13 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 			depth++;
 		else if ((c == ')' || c == ']' || c == '}') && depth > 0)
 			depth--;
-		if (depth != 0 || inits || t->kind != SC_TOK_IDENT || i + 1 >= n + 1)
+		if (depth != 0 || inits || t->kind != SC_TOK_IDENT)
 			continue;
-		if (i + 1 == n || tok_is(it, ix[i + 1], ";") || tok_is(it, ix[i + 1], ",") ||
-		    tok_is(it, ix[i + 1], "=") || tok_is(it, ix[i + 1], "[") ||
-		    tok_is(it, ix[i + 1], ":")) {
-			if (in_list(it, ix[i], c_keywords))
+		after = skip_attributes(it, ix, n, i + 1);
+		if (after == n || tok_is(it, ix[after], ";") || tok_is(it, ix[after], ",") ||
+		    tok_is(it, ix[after], "=") || tok_is(it, ix[after], "[") ||
+		    tok_is(it, ix[after], ":")) {
+			if (in_list(it, ix[i], c_keywords) || attribute_word(it, ix, i))
 				continue;
 			/* `struct foo;`: a tag, not a variable */
 			if (i > 0 && (tok_is(it, ix[i - 1], "struct") || tok_is(it, ix[i - 1], "union") ||
@@ -557,7 +629,7 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 		} else if (tok_is(it, ix[i + 1], "(") && !in_list(it, ix[i], not_declarators) &&
 			   !in_list(it, ix[i], c_keywords)) {
 			err = add_name(it, item, ix[i]);
-			if (!err && macro_like(it, ix[i])) {
+			if (!err && macro_like(it, ix[i]) && starts_item(it, ix, i)) {
 				macro_call = true;
 				err = add_group_idents(it, item, ix, n, i + 1);
 			}

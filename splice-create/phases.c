@@ -509,10 +509,10 @@ static int narrow_units(struct ctx *c, struct sc_strv *units)
 		if (!users[k].n)
 			continue;
 		list = name_list(&users[k], 4);
-		err = sc_reason_add(&c->reasons, "%s: the definition of %s %s changed and code of "
+		err = sc_reason_add(&c->reasons, "%s: %s: its definition changed and code of "
 				    "%zu unit%s uses it (%s): data the running kernel holds would "
 				    "change layout; not spliceable unless a hook handles it",
-				    type_header(c, types.v[k]), "type", types.v[k], users[k].n,
+				    type_header(c, types.v[k]), types.v[k], users[k].n,
 				    users[k].n == 1 ? "" : "s", list ? list : "?");
 		free(list);
 	}

@@ -606,7 +606,7 @@ struct uses_ctx {
 
 /* The items of @it that mention the names: uses, or names of their own. */
 static int items_uses(struct uses_ctx *u, const struct sc_items *it, const bool *skip,
-		      bool *use, size_t *added)
+		      bool code, bool *use, size_t *added)
 {
 	size_t i;
 
@@ -614,11 +614,12 @@ static int items_uses(struct uses_ctx *u, const struct sc_items *it, const bool 
 		const struct sc_item *item = &it->v[i];
 		int r;
 
+		/* an #include's path is no use: <linux/kernel_stat.h> */
 		if ((skip && skip[i]) || item->kind == SC_ITEM_LINE ||
-		    !sc_item_mentions(it, item, u->names))
+		    item->kind == SC_ITEM_INCLUDE || !sc_item_mentions(it, item, u->names))
 			continue;
-		if (item->emits || item->kind == SC_ITEM_COND || item->kind == SC_ITEM_OTHER ||
-		    item->kind == SC_ITEM_INCLUDE || !item->nname) {
+		if (code || item->emits || item->kind == SC_ITEM_COND ||
+		    item->kind == SC_ITEM_OTHER || !item->nname) {
 			*use = true;
 			continue;
 		}
@@ -638,10 +639,6 @@ static int file_uses(struct uses_ctx *u, size_t f, size_t *added)
 	size_t len, i;
 	int err;
 
-	if (has_suffix(rel, ".c") || has_suffix(rel, ".S")) {
-		u->use[f] = true;
-		return 0;
-	}
 	for (i = 0; i < u->nhc; i++)
 		if (!strcmp(u->hc[i].path, rel))
 			return 0;	/* a changed header: its two texts, below */
@@ -650,7 +647,9 @@ static int file_uses(struct uses_ctx *u, size_t f, size_t *added)
 		return 0;	/* vanished: no use */
 	err = sc_items_parse(buf, len, &it);
 	if (!err) {
-		err = items_uses(u, &it, NULL, &u->use[f], added);
+		/* a .c/.S file's mention is code (or a macro it expands) */
+		err = items_uses(u, &it, NULL, has_suffix(rel, ".c") || has_suffix(rel, ".S"),
+				 &u->use[f], added);
 		sc_items_free(&it);
 	}
 	free(buf);
@@ -750,10 +749,11 @@ int sc_units_scan_uses(const char *tree, const struct sc_strv *changed,
 		}
 		/* the changed headers: their items the patch left alone */
 		for (i = 0; !err && i < nhc; i++) {
-			err = items_uses(&u, &hc[i].pre_items, hc[i].pre_changed, &hc_use[i], &added);
+			err = items_uses(&u, &hc[i].pre_items, hc[i].pre_changed, false, &hc_use[i],
+					 &added);
 			if (!err)
-				err = items_uses(&u, &hc[i].post_items, hc[i].post_changed, &hc_use[i],
-						 &added);
+				err = items_uses(&u, &hc[i].post_items, hc[i].post_changed, false,
+						 &hc_use[i], &added);
 		}
 		if (err || !added)
 			break;
