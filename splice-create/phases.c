@@ -426,9 +426,11 @@ static int narrow_units(struct ctx *c, struct sc_strv *units)
 	struct sc_strv targets = { 0 }, keep = { 0 }, types = { 0 }, *users = NULL;
 	struct sc_pp_summary *sum = NULL;
 	struct sc_pp_verdict *v = NULL;
-	size_t i, j, k;
+	size_t i, j, k, *unit_of = calloc(units->n + 1, sizeof(*unit_of));
 	int err = 0;
 
+	if (!unit_of)
+		return -ENOMEM;
 	for (i = 0; i < c->nhc; i++)
 		for (j = 0; !err && j < c->hc[i].types.n; j++)
 			if (!sc_strv_has(&types, c->hc[i].types.v[j]))
@@ -445,6 +447,7 @@ static int narrow_units(struct ctx *c, struct sc_strv *units)
 		} else if (asprintf(&target, "%.*si", (int)(n - 1), units->v[i]) < 0) {
 			err = -ENOMEM;
 		} else {
+			unit_of[targets.n] = i;
 			err = sc_strv_add(&targets, target);
 			free(target);
 		}
@@ -472,14 +475,8 @@ static int narrow_units(struct ctx *c, struct sc_strv *units)
 		goto out;
 	c->pp_scanned += targets.n;
 	for (i = 0; !err && i < targets.n; i++) {
-		const char *unit = units->v[0];
-		size_t n = strlen(targets.v[i]);
+		const char *unit = units->v[unit_of[i]];
 
-		/* the unit of targets.v[i] */
-		for (k = 0; k < units->n; k++)
-			if (!strncmp(units->v[k], targets.v[i], n - 1) && units->v[k][n - 1] == 'o' &&
-			    !units->v[k][n])
-				unit = units->v[k];
 		if (!v[i].differs) {
 			sc_verbose(&c->opts.log, "%s: the same after preprocessing", unit);
 			continue;
@@ -532,6 +529,7 @@ out:
 	free(users);
 	free(sum);
 	free(v);
+	free(unit_of);
 	sc_strv_free(&targets);
 	sc_strv_free(&keep);
 	sc_strv_free(&types);
