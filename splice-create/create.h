@@ -212,9 +212,11 @@ struct sc_items {
 	size_t nix, ixcap;
 	size_t *names;		/* token indexes of defined names */
 	size_t nnames, namecap;
+	bool preprocessed;	/* gcc -E output: no macros left */
 };
 
-int sc_items_parse(const char *text, size_t len, struct sc_items *it);
+/* Cut @text (a source file, or -E output if @preprocessed) into items. */
+int sc_items_parse(const char *text, size_t len, bool preprocessed, struct sc_items *it);
 void sc_items_free(struct sc_items *it);
 /* The @k-th name @item defines. */
 const char *sc_item_name(const struct sc_items *it, const struct sc_item *item, size_t k,

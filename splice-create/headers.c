@@ -264,6 +264,9 @@ static int collect(struct sc_header_change *hc, const struct sc_items *it, const
 				err = set_unknown(hc, "a directive changed", it, item);
 			break;
 		default:
+			if (item->ntok == 1 && it->toks[it->ix[item->tok]].len == 1 &&
+			    it->text[it->toks[it->ix[item->tok]].off] == ';')
+				break;	/* a lone ';' */
 			if (!item->nname) {
 				err = set_unknown(hc, "a changed item defines no name", it, item);
 				break;
@@ -357,9 +360,9 @@ int sc_header_diff(const char *path, char *pre, size_t pre_len, char *post, size
 	hc->path = strdup(path);
 	if (!hc->path)
 		return -ENOMEM;
-	err = sc_items_parse(pre ? pre : "", pre ? pre_len : 0, &hc->pre_items);
+	err = sc_items_parse(pre ? pre : "", pre ? pre_len : 0, false, &hc->pre_items);
 	if (!err)
-		err = sc_items_parse(post ? post : "", post ? post_len : 0, &hc->post_items);
+		err = sc_items_parse(post ? post : "", post ? post_len : 0, false, &hc->post_items);
 	if (!err)
 		err = diff_header(hc);
 	return err;
@@ -389,7 +392,7 @@ int sc_pp_summarize(const char *text, size_t len, struct sc_pp_summary *s)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	err = sc_items_parse(text, len, &it);
+	err = sc_items_parse(text, len, true, &it);
 	if (err)
 		return err;
 	s->hash = malloc((it.n + 1) * sizeof(*s->hash));
@@ -465,7 +468,7 @@ int sc_pp_compare(const struct sc_pp_summary *pre, const char *post, size_t post
 	int err;
 
 	memset(v, 0, sizeof(*v));
-	err = sc_items_parse(post, post_len, &it);
+	err = sc_items_parse(post, post_len, true, &it);
 	if (err)
 		return err;
 	err = item_hashes(&it, &hb, &mb, &nb);

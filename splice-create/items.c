@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "create.h"
 
@@ -360,9 +361,30 @@ static const char *const not_declarators[] = {
 	"sizeof", "__alignof__", "_Alignof", "__builtin_offsetof", "_Generic", NULL,
 };
 
-static const char *const inline_words[] = {
-	"inline", "__inline", "__inline__", "__always_inline", NULL,
+/* Attribute macros that take arguments: `int x __aligned(8);` */
+static const char *const attributes_with_args[] = {
+	"__attribute__", "__attribute", "__aligned", "__section", "__printf", "__scanf",
+	"__alloc_size", "__realloc_size", "__counted_by", "__diagnose_as", "__cleanup",
+	"__acquires", "__releases", "__must_hold", "__assume_aligned", "__designated_init",
+	"__no_sanitize_or_inline", "__nonstring", NULL,
 };
+
+/*
+ * inline, __inline__, __always_inline, nokprobe_inline, __FORTIFY_INLINE:
+ * a word with "inline" in it, but not noinline.
+ */
+static bool inline_word(const struct sc_items *it, size_t t)
+{
+	const char *s = it->text + it->toks[t].off;
+	size_t n = it->toks[t].len, i;
+
+	if (it->toks[t].kind != SC_TOK_IDENT || n < 6)
+		return false;
+	for (i = 0; i + 6 <= n; i++)
+		if (!strncasecmp(s + i, "inline", 6))
+			return !(i >= 2 && !strncasecmp(s + i - 2, "no", 2));
+	return false;
+}
 
 /* A macro's name, by the kernel's convention: no lower-case letter. */
 static bool macro_like(const struct sc_items *it, size_t t)
@@ -445,12 +467,15 @@ static bool underscored(const struct sc_items *it, size_t t)
 static size_t skip_attributes(const struct sc_items *it, const size_t *ix, size_t n, size_t i)
 {
 	while (i < n) {
-		bool attr = tok_is(it, ix[i], "__attribute__") || tok_is(it, ix[i], "__attribute");
+		bool args = in_list(it, ix[i], attributes_with_args);
 
-		if (!attr && (!underscored(it, ix[i]) || in_list(it, ix[i], c_keywords)))
+		if (!args && (!underscored(it, ix[i]) || in_list(it, ix[i], c_keywords)))
+			break;
+		/* `u32 __skb_hash(...);`: a function, not an attribute */
+		if (!args && i + 1 < n && tok_is(it, ix[i + 1], "("))
 			break;
 		i++;
-		if (i < n && tok_is(it, ix[i], "("))
+		if (args && i < n && tok_is(it, ix[i], "("))
 			i = skip_group(it, ix, n, i);
 	}
 	return i;
@@ -491,6 +516,7 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 	bool is_typedef = false, is_extern = false, inits = false, vars = false, funcs = false;
 	bool is_inline = false, macro_call = false, aggregate = false, tagged_only = false;
 	size_t i, body = n, after;
+	bool tagged = false, has_init = false;
 	int depth = 0, err = 0;
 
 	/* first pass: the body's '{' at depth 0 and the words before it */
@@ -511,7 +537,7 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 				is_typedef = true;
 			else if (tok_is(it, ix[i], "extern"))
 				is_extern = true;
-			else if (in_list(it, ix[i], inline_words))
+			else if (inline_word(it, ix[i]))
 				is_inline = true;
 		}
 	}
@@ -544,8 +570,10 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 				aggregate = !is_enum;
 				item->aggregate = aggregate ? (tok_is(it, ix[p], "union") ? 'u' : 's') : 0;
 				/* the tag: the identifier right before '{', if any */
-				if (tok_ident(it, ix[body - 1]) && body - 1 > p)
+				if (tok_ident(it, ix[body - 1]) && body - 1 > p) {
 					err = add_name(it, item, ix[body - 1]);
+					tagged = true;
+				}
 				if (is_enum) {
 					size_t e = skip_group(it, ix, n, body);
 					int d = 0;
@@ -588,12 +616,18 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 			continue;
 		}
 		if (depth == 0 && c == '=') {
-			inits = true;
+			inits = has_init = true;
 			continue;
 		}
 		if (depth == 0 && c == ',') {
 			inits = false;
 			continue;
+		}
+		if (c == '(' && depth == 0 && i + 3 < n && tok_ident(it, ix[i + 1]) &&
+		    tok_is(it, ix[i + 2], ")") && tok_is(it, ix[i + 3], "(") &&
+		    !in_list(it, ix[i + 1], c_keywords)) {
+			/* typedef int (name)(...): a function type's name */
+			err = add_name(it, item, ix[i + 1]);
 		}
 		if (c == '(' && depth == 0 && i + 2 < n && tok_is(it, ix[i + 1], "*")) {
 			/* (*name)(...): a function pointer's name */
@@ -626,6 +660,8 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 				vars = true;
 			}
 			err = add_name(it, item, ix[i]);
+		} else if (tok_is(it, ix[i + 1], "(") && in_list(it, ix[i], attributes_with_args)) {
+			i = skip_group(it, ix, n, i + 1) - 1;
 		} else if (tok_is(it, ix[i + 1], "(") && !in_list(it, ix[i], not_declarators) &&
 			   !in_list(it, ix[i], c_keywords)) {
 			err = add_name(it, item, ix[i]);
@@ -645,6 +681,14 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 	if (item->kind == SC_ITEM_FUNC)
 		item->emits = !is_inline;
 	else if (is_typedef || is_extern || macro_call)
+		item->emits = false;
+	else if (aggregate && tagged && !has_init && !it->preprocessed)
+		/*
+		 * `struct page {...} _struct_page_alignment;`: a word after a
+		 * tagged definition is an attribute macro (a variable defined in
+		 * a header would be defined in every unit); preprocessed text
+		 * has no such macros left
+		 */
 		item->emits = false;
 	else if (vars)
 		item->emits = true;
@@ -744,7 +788,7 @@ static int directive(struct sc_items *it, size_t t, size_t *next)
 	return err ? err : add_item(it, &item);
 }
 
-int sc_items_parse(const char *text, size_t len, struct sc_items *it)
+int sc_items_parse(const char *text, size_t len, bool preprocessed, struct sc_items *it)
 {
 	size_t *pend = NULL, npend = 0, pendcap = 0, t = 0;
 	size_t start = 0;
@@ -754,6 +798,7 @@ int sc_items_parse(const char *text, size_t len, struct sc_items *it)
 	memset(it, 0, sizeof(*it));
 	it->text = text;
 	it->len = len;
+	it->preprocessed = preprocessed;
 	err = lex(it);
 	while (!err && t <= it->ntoks) {
 		bool end_item = false;

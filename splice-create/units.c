@@ -645,7 +645,7 @@ static int file_uses(struct uses_ctx *u, size_t f, size_t *added)
 	snprintf(path, sizeof(path), "%s/%s", u->s->tree, rel);
 	if (read_file(path, &buf, &len))
 		return 0;	/* vanished: no use */
-	err = sc_items_parse(buf, len, &it);
+	err = sc_items_parse(buf, len, false, &it);
 	if (!err) {
 		/* a .c/.S file's mention is code (or a macro it expands) */
 		err = items_uses(u, &it, NULL, has_suffix(rel, ".c") || has_suffix(rel, ".S"),

@@ -21,7 +21,7 @@ static void names_of(const char *text, char *out, size_t size)
 	size_t i, k, len;
 
 	out[0] = '\0';
-	ck_assert_int_eq(sc_items_parse(text, strlen(text), &it), 0);
+	ck_assert_int_eq(sc_items_parse(text, strlen(text), false, &it), 0);
 	for (i = 0; i < it.n; i++) {
 		snprintf(out + strlen(out), size - strlen(out), "%s", i ? " |" : "");
 		for (k = 0; k < it.v[i].nname; k++) {
@@ -62,6 +62,14 @@ START_TEST(item_names)
 	NAMES("#define kstat_cpu(cpu) per_cpu(kstat, cpu)\n#undef X\n#ifdef CONFIG_Y\n#endif\n",
 	      " kstat_cpu | X | |");
 	NAMES("typedef void (*handler_t)(int);", " handler_t");
+	NAMES("u32 __skb_get_hash_symmetric(const struct sk_buff *skb);",
+	      " __skb_get_hash_symmetric");
+	NAMES("static nokprobe_inline bool f(unsigned long a) { return a; }", " f");
+	NAMES("static noinline int g(void) { return 0; }", " g +");
+	NAMES("typedef void (bio_end_io_t) (struct bio *);", " bio_end_io_t");
+	NAMES("struct page { long flags; } _struct_page_alignment;",
+	      " page _struct_page_alignment");
+	NAMES("int x __aligned(8);", " x +");
 	/* comments and line breaks are nothing; directives keep their lines */
 	NAMES("/* a; b; */ int x; // y;\n#define A \\\n  1\nint z;", " x + | A | z +");
 }
@@ -75,9 +83,9 @@ START_TEST(item_hashes)
 	const char *tb = "int f(void) { return 1; }";
 	const char *tc = "int f(void) { return 2; }";
 
-	ck_assert_int_eq(sc_items_parse(ta, strlen(ta), &a), 0);
-	ck_assert_int_eq(sc_items_parse(tb, strlen(tb), &b), 0);
-	ck_assert_int_eq(sc_items_parse(tc, strlen(tc), &c), 0);
+	ck_assert_int_eq(sc_items_parse(ta, strlen(ta), false, &a), 0);
+	ck_assert_int_eq(sc_items_parse(tb, strlen(tb), false, &b), 0);
+	ck_assert_int_eq(sc_items_parse(tc, strlen(tc), false, &c), 0);
 	ck_assert_uint_eq(a.n, 1);
 	ck_assert(a.v[0].hash == b.v[0].hash);
 	ck_assert(a.v[0].hash != c.v[0].hash);
@@ -207,6 +215,9 @@ START_TEST(pp_compare)
 	/* a struct changed, and a variable of the unit has that type */
 	ppcmp("struct st { int a; };\nstatic struct st s;\n",
 	      "struct st { int a; int b; };\nstatic struct st s;\n", "struct st",
+	      "differs uses struct st");
+	/* preprocessed, a word after a tagged struct is a variable */
+	ppcmp("struct st { int a; } v;\n", "struct st { int a; int b; } v;\n", "struct st",
 	      "differs uses struct st");
 	/* a struct changed, nothing the unit emits uses it */
 	ppcmp("struct st { int a; };\nint g(void) { return 0; }\n",
