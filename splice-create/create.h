@@ -378,6 +378,13 @@ int sc_rebuild_units(const struct sc_opts *opts, const char *tree, const char *o
  */
 int sc_apply_patch(const struct sc_opts *opts, const char *tree,
 		   const char *patch_file, bool dry_run);
+/*
+ * Make @targets ("dir/unit.i") again by the commands kbuild recorded for
+ * them in their .cmd files (sc_build_units made them once): no top
+ * Makefile to read.  kbuild itself if a record is missing or preparation
+ * is not known done.
+ */
+int sc_replay_targets(const struct sc_opts *opts, const char *tree, const struct sc_strv *targets);
 /* Take @patch_file out of @tree again (patch -R), after sc_apply_patch. */
 int sc_reverse_patch(const struct sc_opts *opts, const char *tree, const char *patch_file);
 

@@ -379,7 +379,9 @@ static int preprocess(struct ctx *c, const struct sc_strv *targets, struct sc_pp
 		struct sc_strv batch = { .v = targets->v + b,
 					 .n = targets->n - b < PP_BATCH ? targets->n - b : PP_BATCH };
 
-		err = sc_build_units(&c->opts, c->farm.path, &batch);
+		/* after the patch: the commands kbuild recorded before it */
+		err = v ? sc_replay_targets(&c->opts, c->farm.path, &batch) :
+			  sc_build_units(&c->opts, c->farm.path, &batch);
 		for (i = b; !err && i < b + batch.n; i++) {
 			char *path, *text = NULL;
 			size_t len;
