@@ -526,7 +526,15 @@ int sc_pp_compare(const struct sc_pp_summary *pre, const char *post, size_t post
 		}
 		if (!changed_here)
 			continue;
-		err = sc_names_add(&tn, type, strlen(type));
+		/* the tag (struct st), or a typedef's name (foo_t) */
+		{
+			char tag[256];
+
+			snprintf(tag, sizeof(tag), "#%s", type);
+			err = sc_names_add(&tn, tag, strlen(tag));
+			if (err >= 0)
+				err = sc_names_add(&tn, type, strlen(type));
+		}
 		if (err >= 0) {
 			memset(dirty, 0, nb * sizeof(*dirty));
 			err = spread(&it, mb, nb, dirty, &tn, &emits);

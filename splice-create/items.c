@@ -137,6 +137,22 @@ static bool ident_char(unsigned char c)
 	return ident_start(c) || (c >= '0' && c <= '9');
 }
 
+/*
+ * Struct, union and enum tags are names of their own namespace: `struct
+ * kstat` is no use of the per-CPU variable `kstat`.  A tag is kept as
+ * "#name" (no identifier has a '#').
+ */
+static bool tag_has(const struct sc_names *s, const char *name, size_t len)
+{
+	char buf[256];
+
+	if (len + 1 >= sizeof(buf))
+		return false;
+	buf[0] = '#';
+	memcpy(buf + 1, name, len);
+	return sc_names_has(s, buf, len + 1);
+}
+
 /* @name (@n bytes) in @text as a whole identifier? */
 static bool has_word(const char *text, size_t len, const char *name, size_t n)
 {
@@ -160,9 +176,12 @@ bool sc_names_mentioned(const struct sc_names *s, const char *text, size_t len)
 		return false;
 	/* a few names: memmem runs at memory speed */
 	if (s->n <= 8) {
-		for (i = 0; i < s->list.n; i++)
-			if (has_word(text, len, s->list.v[i], strlen(s->list.v[i])))
+		for (i = 0; i < s->list.n; i++) {
+			const char *name = s->list.v[i] + (s->list.v[i][0] == '#');
+
+			if (has_word(text, len, name, strlen(name)))
 				return true;
+		}
 		return false;
 	}
 	while (p < end) {
@@ -180,7 +199,7 @@ bool sc_names_mentioned(const struct sc_names *s, const char *text, size_t len)
 		q = p;
 		while (q < end && ident_char((unsigned char)*q))
 			q++;
-		if (sc_names_has(s, p, (size_t)(q - p)))
+		if (sc_names_has(s, p, (size_t)(q - p)) || tag_has(s, p, (size_t)(q - p)))
 			return true;
 		p = q;
 	}
@@ -664,10 +683,12 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 			i = skip_group(it, ix, n, i + 1) - 1;
 		} else if (tok_is(it, ix[i + 1], "(") && !in_list(it, ix[i], not_declarators) &&
 			   !in_list(it, ix[i], c_keywords)) {
-			err = add_name(it, item, ix[i]);
-			if (!err && macro_like(it, ix[i]) && starts_item(it, ix, i)) {
+			if (macro_like(it, ix[i]) && starts_item(it, ix, i)) {
+				/* DECLARE_PER_CPU(struct kernel_stat, kstat): the arguments */
 				macro_call = true;
 				err = add_group_idents(it, item, ix, n, i + 1);
+			} else {
+				err = add_name(it, item, ix[i]);
 			}
 			if (item->kind == SC_ITEM_FUNC)
 				break;	/* the function's name: the rest is parameters */
@@ -904,6 +925,13 @@ const char *sc_item_name(const struct sc_items *it, const struct sc_item *item, 
 	return it->text + t->off;
 }
 
+/* Is token @t a tag: right after struct, union or enum? */
+static bool is_tag(const struct sc_items *it, size_t t)
+{
+	return t > 0 && (tok_is(it, t - 1, "struct") || tok_is(it, t - 1, "union") ||
+			 tok_is(it, t - 1, "enum"));
+}
+
 bool sc_item_mentions(const struct sc_items *it, const struct sc_item *item,
 		      const struct sc_names *names)
 {
@@ -912,9 +940,13 @@ bool sc_item_mentions(const struct sc_items *it, const struct sc_item *item,
 	if (!names->n)
 		return false;
 	for (i = 0; i < item->ntok; i++) {
-		const struct sc_tok *t = &it->toks[it->ix[item->tok + i]];
+		size_t ti = it->ix[item->tok + i];
+		const struct sc_tok *t = &it->toks[ti];
 
-		if (t->kind == SC_TOK_IDENT && sc_names_has(names, it->text + t->off, t->len))
+		if (t->kind != SC_TOK_IDENT || t->len < names->minlen - 1 || t->len > names->maxlen)
+			continue;
+		if (is_tag(it, ti) ? tag_has(names, it->text + t->off, t->len) :
+				     sc_names_has(names, it->text + t->off, t->len))
 			return true;
 	}
 	return false;
@@ -928,8 +960,16 @@ int sc_item_add_names(const struct sc_items *it, const struct sc_item *item,
 
 	for (k = 0; k < item->nname; k++) {
 		const char *s = sc_item_name(it, item, k, &len);
-		int r = sc_names_add(names, s, len);
+		char buf[256];
+		int r;
 
+		if (is_tag(it, it->names[item->name + k]) && len + 1 < sizeof(buf)) {
+			buf[0] = '#';
+			memcpy(buf + 1, s, len);
+			r = sc_names_add(names, buf, len + 1);
+		} else {
+			r = sc_names_add(names, s, len);
+		}
 		if (r < 0)
 			return r;
 		added += r;

@@ -216,8 +216,9 @@ static char *name_list(const struct sc_strv *names, size_t max)
 
 	if (!f)
 		return NULL;
+	/* a tag is "#name" (items.c) */
 	for (i = 0; i < names->n && i < max; i++)
-		fprintf(f, "%s%s", i ? ", " : "", names->v[i]);
+		fprintf(f, "%s%s", i ? ", " : "", names->v[i] + (names->v[i][0] == '#'));
 	if (names->n > max)
 		fprintf(f, " and %zu more", names->n - max);
 	if (fclose(f)) {

@@ -1004,11 +1004,12 @@ int sc_units_configured(const struct sc_opts *opts, const char *tree,
 			free(unit);
 		}
 	}
-	if (!err) {
-		units->n = n;
-		if (units->v)
-			units->v[n] = NULL;
-	}
+	/* on an error, the units not looked at yet stay (the dropped ones are freed) */
+	for (; err && i < units->n; i++)
+		units->v[n++] = units->v[i];
+	units->n = n;
+	if (units->v)
+		units->v[n] = NULL;
 	unlink(kq.mk);
 	free(kq.mk);
 	for (i = 0; i < kq.ndirs; i++) {

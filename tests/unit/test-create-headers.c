@@ -57,7 +57,7 @@ START_TEST(item_names)
 	NAMES("extern unsigned long total __read_mostly;", " total");
 	NAMES("extern u64 kcpustat_field(struct kernel_cpustat *kcpustat, int cpu);",
 	      " kcpustat_field");
-	NAMES("DECLARE_PER_CPU(struct kernel_stat, kstat);", " DECLARE_PER_CPU kernel_stat kstat");
+	NAMES("DECLARE_PER_CPU(struct kernel_stat, kstat);", " kernel_stat kstat");
 	NAMES("static const int table[] = { 1, 2 };", " table +");
 	NAMES("#define kstat_cpu(cpu) per_cpu(kstat, cpu)\n#undef X\n#ifdef CONFIG_Y\n#endif\n",
 	      " kstat_cpu | X | |");
@@ -147,7 +147,7 @@ START_TEST(header_diff)
 	hdiff(HDR_BASE, "#define SCALE 2\nstruct st { int a; int b; };\n"
 	      "static inline int sum(int x) { return x * SCALE; }\n#ifdef CONFIG_X\n"
 	      "static inline int other(void) { return 1; }\n#endif\nextern int count;\n",
-	      "st / struct st / known");
+	      "#st / struct st / known");
 	/* a condition: everything it encloses */
 	hdiff(HDR_BASE, "#define SCALE 2\nstruct st { int a; };\n"
 	      "static inline int sum(int x) { return x * SCALE; }\n#ifdef CONFIG_Y\n"
@@ -157,7 +157,7 @@ START_TEST(header_diff)
 	hdiff(HDR_BASE, "#include <linux/x.h>\n" HDR_BASE, " / / unknown");
 	/* a new function: its name; a struct that is new is no changed type */
 	hdiff(HDR_BASE, HDR_BASE "struct nw { int z; };\nstatic inline int nf(void) { return 0; }\n",
-	      "nw nf / / known");
+	      "#nw nf / / known");
 }
 END_TEST
 
@@ -219,6 +219,10 @@ START_TEST(pp_compare)
 	/* preprocessed, a word after a tagged struct is a variable */
 	ppcmp("struct st { int a; } v;\n", "struct st { int a; int b; } v;\n", "struct st",
 	      "differs uses struct st");
+	/* a tag is not a variable of the same name: struct st vs int st */
+	ppcmp("struct st { int a; };\nextern int st;\nint g(void) { return st; }\n",
+	      "struct st { int a; int b; };\nextern int st;\nint g(void) { return st; }\n",
+	      "struct st", "differs unused");
 	/* a struct changed, nothing the unit emits uses it */
 	ppcmp("struct st { int a; };\nint g(void) { return 0; }\n",
 	      "struct st { int a; int b; };\nint g(void) { return 0; }\n", "struct st",
