@@ -510,7 +510,7 @@ int sc_pp_compare(const struct sc_pp_summary *pre, const char *post, size_t post
 	/* each changed type on its own: does emitted code reach it? */
 	for (t = 0; !err && types && t < types->n; t++) {
 		struct sc_names tn = { 0 };
-		bool changed_here = false, emits = false;
+		bool changed_here = false, emits = false, tagged = true;
 		const char *type = strrchr(types->v[t], ' ') ? strrchr(types->v[t], ' ') + 1 :
 				   types->v[t];
 		size_t len;
@@ -523,6 +523,15 @@ int sc_pp_compare(const struct sc_pp_summary *pre, const char *post, size_t post
 				continue;
 			s = sc_item_name(&it, item, 0, &len);
 			changed_here = len == strlen(type) && !memcmp(s, type, len);
+			/* typedef struct { ... } foo_t: its name is no tag */
+			if (changed_here) {
+				size_t tk = it.names[item->name];
+				const struct sc_tok *prev = tk ? &it.toks[tk - 1] : NULL;
+
+				tagged = prev && prev->kind == SC_TOK_IDENT &&
+					 ((prev->len == 6 && !memcmp(it.text + prev->off, "struct", 6)) ||
+					  (prev->len == 5 && !memcmp(it.text + prev->off, "union", 5)));
+			}
 		}
 		if (!changed_here)
 			continue;
@@ -531,9 +540,8 @@ int sc_pp_compare(const struct sc_pp_summary *pre, const char *post, size_t post
 			char tag[256];
 
 			snprintf(tag, sizeof(tag), "#%s", type);
-			err = sc_names_add(&tn, tag, strlen(tag));
-			if (err >= 0)
-				err = sc_names_add(&tn, type, strlen(type));
+			err = tagged ? sc_names_add(&tn, tag, strlen(tag)) :
+				       sc_names_add(&tn, type, strlen(type));
 		}
 		if (err >= 0) {
 			memset(dirty, 0, nb * sizeof(*dirty));

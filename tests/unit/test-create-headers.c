@@ -219,6 +219,10 @@ START_TEST(pp_compare)
 	/* preprocessed, a word after a tagged struct is a variable */
 	ppcmp("struct st { int a; } v;\n", "struct st { int a; int b; } v;\n", "struct st",
 	      "differs uses struct st");
+	/* a typedef'd struct without a tag: used by its typedef name */
+	ppcmp("typedef struct { int a; } foo_t;\nfoo_t v;\n",
+	      "typedef struct { int a; long b; } foo_t;\nfoo_t v;\n", "struct foo_t",
+	      "differs uses struct foo_t");
 	/* a tag is not a variable of the same name: struct st vs int st */
 	ppcmp("struct st { int a; };\nextern int st;\nint g(void) { return st; }\n",
 	      "struct st { int a; int b; };\nextern int st;\nint g(void) { return st; }\n",
