@@ -198,6 +198,7 @@ struct sc_item {
 	size_t name, nname;	/* the names it defines: names[name .. name + nname) */
 	bool emits;		/* code or data of its own: a non-inline function, a variable */
 	char aggregate;		/* a definition of a struct ('s') or union ('u'), or 0 */
+	bool macro_call;	/* a top-level macro invocation: TRACE_EVENT(...); */
 	int cond;		/* SC_ITEM_COND: 1 opens (#if...), 0 #elif/#else, -1 #endif */
 };
 

@@ -11,9 +11,10 @@
  *    the changed definitions, and their names -- `kstat_cpu_irqs_sum` --
  *    are what a unit must use to be affected (units.c looks for them).  A
  *    changed `#if`/`#else`/`#endif` changes every item of its group.  An
- *    #include or #pragma that changed, or a changed item that defines no
- *    name, can't be followed by name: "unknown", every unit that reads the
- *    header is looked at.
+ *    #include or #pragma that changed, a changed item that defines no
+ *    name, or a changed macro invocation (TRACE_EVENT(foo, ...) defines
+ *    trace_foo() by pasting) can't be followed by name: "unknown", every
+ *    unit that reads the header is looked at.
  *
  *  - sc_pp_compare(): a unit's preprocessed text (gcc -E with kbuild's own
  *    flags) before and after.  Macros are expanded and #if conditions
@@ -269,6 +270,14 @@ static int collect(struct sc_header_change *hc, const struct sc_items *it, const
 				break;	/* a lone ';' */
 			if (!item->nname) {
 				err = set_unknown(hc, "a changed item defines no name", it, item);
+				break;
+			}
+			/*
+			 * TRACE_EVENT(foo, ...) defines trace_foo() and more, by
+			 * pasting: what a macro invocation defines can't be told
+			 */
+			if (item->macro_call) {
+				err = set_unknown(hc, "a macro invocation changed", it, item);
 				break;
 			}
 			err = sc_item_add_names(it, item, &hc->names);

@@ -699,6 +699,7 @@ static int name_c_item(struct sc_items *it, struct sc_item *item, const size_t *
 	}
 	if (err)
 		return err;
+	item->macro_call = macro_call;
 	if (item->kind == SC_ITEM_FUNC)
 		item->emits = !is_inline;
 	else if (is_typedef || is_extern || macro_call)

@@ -155,6 +155,9 @@ START_TEST(header_diff)
 	      "other / / known");
 	/* an #include: can't be told by names */
 	hdiff(HDR_BASE, "#include <linux/x.h>\n" HDR_BASE, " / / unknown");
+	/* a macro invocation: what it defines (by pasting) can't be told */
+	hdiff(HDR_BASE "TRACE_EVENT(foo, TP_ARGS(int a));\n",
+	      HDR_BASE "TRACE_EVENT(foo, TP_ARGS(long a));\n", " / / unknown");
 	/* a new function: its name; a struct that is new is no changed type */
 	hdiff(HDR_BASE, HDR_BASE "struct nw { int z; };\nstatic inline int nf(void) { return 0; }\n",
 	      "#nw nf / / known");
