@@ -167,60 +167,6 @@ static bool has_word(const char *text, size_t len, const char *name, size_t n)
 	return false;
 }
 
-/*
- * Can pasting @piece (a literal identifier next to a ##) make a name of
- * @s?  On the left of the ## it must begin the name, on the right end it:
- * `#define CALL(x) kstat_##x` can make kstat_cpu_irqs_sum.
- */
-static bool pasted(const struct sc_names *s, const char *piece, size_t len, bool left)
-{
-	size_t i;
-
-	if (len < 2)
-		return false;	/* `_##x`: any name; the arguments still spell it */
-	for (i = 0; i < s->list.n; i++) {
-		const char *name = s->list.v[i] + (s->list.v[i][0] == '#');
-		size_t n = strlen(name);
-
-		if (n > len && !memcmp(left ? name : name + n - len, piece, len))
-			return true;
-	}
-	return false;
-}
-
-/* The identifiers right before and after each "##" of @text. */
-static bool pastes_a_name(const struct sc_names *s, const char *text, size_t len)
-{
-	const char *p = text, *end = text + len;
-
-	while ((p = memmem(p, (size_t)(end - p), "##", 2))) {
-		const char *a = p, *b = p + 2;
-
-		while (a > text && (a[-1] == ' ' || a[-1] == '\t'))
-			a--;
-		if (a > text && ident_char((unsigned char)a[-1])) {
-			const char *e = a;
-
-			while (a > text && ident_char((unsigned char)a[-1]))
-				a--;
-			if (pasted(s, a, (size_t)(e - a), true))
-				return true;
-		}
-		while (b < end && (*b == ' ' || *b == '\t'))
-			b++;
-		if (b < end && ident_start((unsigned char)*b)) {
-			const char *e = b;
-
-			while (e < end && ident_char((unsigned char)*e))
-				e++;
-			if (pasted(s, b, (size_t)(e - b), false))
-				return true;
-		}
-		p += 2;
-	}
-	return false;
-}
-
 bool sc_names_mentioned(const struct sc_names *s, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
@@ -229,8 +175,6 @@ bool sc_names_mentioned(const struct sc_names *s, const char *text, size_t len)
 	if (!s->n)
 		return false;
 	/* a few names: memmem runs at memory speed */
-	if (pastes_a_name(s, text, len))
-		return true;
 	if (s->n <= 8) {
 		for (i = 0; i < s->list.n; i++) {
 			const char *name = s->list.v[i] + (s->list.v[i][0] == '#');
@@ -999,23 +943,6 @@ bool sc_item_mentions(const struct sc_items *it, const struct sc_item *item,
 	for (i = 0; i < item->ntok; i++) {
 		size_t ti = it->ix[item->tok + i];
 		const struct sc_tok *t = &it->toks[ti];
-
-		/* a macro that pastes a piece of a name: kstat_##x */
-		if (t->kind == SC_TOK_PUNCT && t->len == 2 && !memcmp(it->text + t->off, "##", 2)) {
-			if (i > 0 && tok_ident(it, it->ix[item->tok + i - 1])) {
-				const struct sc_tok *a = &it->toks[it->ix[item->tok + i - 1]];
-
-				if (pasted(names, it->text + a->off, a->len, true))
-					return true;
-			}
-			if (i + 1 < item->ntok && tok_ident(it, it->ix[item->tok + i + 1])) {
-				const struct sc_tok *b = &it->toks[it->ix[item->tok + i + 1]];
-
-				if (pasted(names, it->text + b->off, b->len, false))
-					return true;
-			}
-			continue;
-		}
 
 		if (t->kind != SC_TOK_IDENT || t->len < names->minlen - 1 || t->len > names->maxlen)
 			continue;

@@ -284,38 +284,6 @@ START_TEST(units_by_name)
 }
 END_TEST
 
-/* A name made by pasting a piece of it (kstat_##x) is followed through the macro. */
-START_TEST(units_pasted)
-{
-	const char *tree = test_tmpdir();
-	struct sc_strv changed = { 0 }, units = { 0 };
-	struct sc_header_change hc;
-	struct sc_uses uses = { 0 };
-	const char *pre = "static inline int kstat_sum(void) { return 1; }\n";
-	const char *post = "static inline int kstat_sum(void) { return 2; }\n";
-
-	ck_assert_int_eq(test_system(
-		"cd '%s' && mkdir -p include/linux d && "
-		"printf '%s' >include/linux/a.h && "
-		"printf '#define KCALL(x) kstat_ ## x()\n' >include/linux/p.h && "
-		"printf '#include <linux/a.h>\n#include <linux/p.h>\nint u(void) { return KCALL(sum); }\n' "
-		">d/u.c && "
-		"printf '#include <linux/a.h>\nint y(void) { return 0; }\n' >d/y.c",
-		tree, pre), 0);
-	ck_assert_int_eq(sc_header_diff("include/linux/a.h", strdup(pre), strlen(pre), strdup(post),
-					strlen(post), &hc), 0);
-	ck_assert_int_eq(sc_strv_add(&changed, "include/linux/a.h"), 0);
-	ck_assert_int_eq(sc_units_scan_uses(tree, &changed, &hc, 1, &units, &uses), 0);
-	ck_assert_uint_eq(units.n, 1);
-	ck_assert_str_eq(units.v[0], "d/u.o");
-	ck_assert(sc_names_has(&uses.names, "KCALL", 5));
-	sc_strv_free(&units);
-	sc_strv_free(&changed);
-	sc_names_free(&uses.names);
-	sc_header_change_free(&hc);
-}
-END_TEST
-
 static Suite *create_headers_suite(void)
 {
 	Suite *s = suite_create("create-headers");
@@ -326,7 +294,6 @@ static Suite *create_headers_suite(void)
 	tcase_add_test(tc, header_diff);
 	tcase_add_test(tc, pp_compare);
 	tcase_add_test(tc, units_by_name);
-	tcase_add_test(tc, units_pasted);
 	suite_add_tcase(s, tc);
 	return s;
 }
