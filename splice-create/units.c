@@ -593,7 +593,7 @@ int sc_units_scan(const char *tree, const struct sc_strv *changed,
  * looked for in turn, until no new name turns up.
  */
 #define USES_MAX_ROUNDS 12
-#define USES_MAX_NAMES 20000
+#define USES_MAX_NAMES 5000
 
 struct uses_ctx {
 	struct scan *s;
@@ -741,7 +741,7 @@ int sc_units_scan_uses(const char *tree, const struct sc_strv *changed,
 			st->gave_up = true;
 			break;
 		}
-		for (i = 0; !err && i < s.files.n; i++) {
+		for (i = 0; !err && i < s.files.n && st->names.n <= USES_MAX_NAMES; i++) {
 			if (!s.mention[i] || u.done[i])
 				continue;
 			u.done[i] = true;
@@ -757,6 +757,8 @@ int sc_units_scan_uses(const char *tree, const struct sc_strv *changed,
 		}
 		if (err || !added)
 			break;
+		if (st->names.n > USES_MAX_NAMES)
+			continue;	/* gives up above, without reading the tree again */
 		err = rescan(&u, searched);
 		searched = st->names.list.n;
 	}
