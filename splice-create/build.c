@@ -289,6 +289,22 @@ int sc_apply_patch(const struct sc_opts *opts, const char *tree,
 	return err;
 }
 
+int sc_reverse_patch(const struct sc_opts *opts, const char *tree, const char *patch_file)
+{
+	char *argv[] = { "patch", "-p1", "-R", "--no-backup-if-mismatch", "--batch",
+			 "-i", (char *)patch_file, NULL };
+	char *out = NULL;
+	int err;
+
+	err = sc_run_capture(opts, tree, argv, &out);
+	if (err == -ECHILD) {
+		fputs(out ? out : "", stderr);
+		sc_err("%s: the patch could not be taken out again", tree);
+	}
+	free(out);
+	return err;
+}
+
 /* ------------------------------------------------------------ post build */
 
 static int read_text(const char *path, char **buf)
@@ -500,5 +516,70 @@ out:
 	free(mk);
 	sc_strv_free(&rest);
 	sc_strv_free(&replay);
+	return err;
+}
+
+/* ------------------------------------------------------------ preprocessing again */
+
+int sc_replay_targets(const struct sc_opts *opts, const char *tree, const struct sc_strv *targets)
+{
+	char *mk = NULL, jobs[32];
+	size_t i;
+	int err = 0;
+	FILE *f;
+
+	if (!opts->prepared)
+		return sc_build_units(opts, tree, targets);
+	if (asprintf(&mk, "%s/.splice-create-replay-pp.mk", tree) < 0)
+		return -ENOMEM;
+	f = fopen(mk, "w");
+	if (!f) {
+		err = -errno;
+		sc_err("%s: %s", mk, strerror(errno));
+		free(mk);
+		return err;
+	}
+	fputs("# splice-create: the commands kbuild recorded for these targets\n"
+	      "pound := \\#\nunexport LC_ALL\nexport LC_COLLATE := C\nexport LC_NUMERIC := C\n"
+	      ".PHONY: splice-all\nsplice-all:", f);
+	for (i = 0; i < targets->n; i++)
+		fprintf(f, " %s", targets->v[i]);
+	fputs("\n", f);
+	for (i = 0; !err && i < targets->n; i++) {
+		const char *t = targets->v[i], *base = strrchr(t, '/') ? strrchr(t, '/') + 1 : t;
+		char path[4400], var[4200], *text = NULL, *cmd = NULL;
+
+		snprintf(path, sizeof(path), "%s/%.*s.%s.cmd", tree, (int)(base - t), t, base);
+		snprintf(var, sizeof(var), "cmd_%s", t);
+		if (!read_text(path, &text))
+			cmd = cmd_var(text, var);
+		free(text);
+		if (!cmd) {
+			err = 1;	/* no record: kbuild, below */
+			break;
+		}
+		fprintf(f, ".PHONY: %s\n%s:\n\t@set -e; %s\n", t, t, cmd);
+		free(cmd);
+	}
+	if (fclose(f) && !err) {
+		err = -errno;
+		sc_err("%s: %s", mk, strerror(errno));
+	}
+	if (err == 1) {
+		unlink(mk);
+		free(mk);
+		return sc_build_units(opts, tree, targets);
+	}
+	if (!err) {
+		char *argv[] = { "make", "-rR", "--no-print-directory", jobs, "-f", mk,
+				 "splice-all", NULL };
+
+		snprintf(jobs, sizeof(jobs), "-j%u", opts->jobs);
+		err = sc_run(opts, tree, argv);
+		if (err == -ECHILD)
+			sc_err("preprocessing failed in %s (its messages are above)", tree);
+	}
+	unlink(mk);
+	free(mk);
 	return err;
 }

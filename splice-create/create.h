@@ -116,6 +116,8 @@ struct sc_strv {
 };
 int sc_strv_add(struct sc_strv *s, const char *str);
 bool sc_strv_has(const struct sc_strv *s, const char *str);
+/* sc_strv_has of a sorted set (sc_strv_sort), by binary search. */
+bool sc_strv_has_sorted(const struct sc_strv *s, const char *str);
 void sc_strv_sort(struct sc_strv *s);
 void sc_strv_free(struct sc_strv *s);
 
@@ -151,6 +153,154 @@ int sc_units_configured(const struct sc_opts *opts, const char *tree,
  */
 int sc_units_filter_deps(const struct sc_opts *opts, const char *tree,
 			 const struct sc_strv *changed, struct sc_strv *units);
+
+/* ------------------------------------------------------------- items.c */
+
+/* A set of names (identifiers), and their list in the order added. */
+struct sc_names {
+	char **keys;
+	size_t size, n;
+	size_t minlen, maxlen;
+	struct sc_strv list;
+};
+/* 1 if added, 0 if it was there, -ENOMEM. */
+int sc_names_add(struct sc_names *s, const char *name, size_t len);
+bool sc_names_has(const struct sc_names *s, const char *name, size_t len);
+/* Does @text hold one of the names as an identifier (comments count too)? */
+bool sc_names_mentioned(const struct sc_names *s, const char *text, size_t len);
+void sc_names_free(struct sc_names *s);
+
+enum sc_tok_kind { SC_TOK_IDENT, SC_TOK_NUMBER, SC_TOK_STRING, SC_TOK_PUNCT };
+
+struct sc_tok {
+	uint32_t off, len;
+	uint8_t kind;		/* enum sc_tok_kind */
+	bool bol;		/* first on its line */
+};
+
+enum sc_item_kind {
+	SC_ITEM_DECL,		/* up to a ';': a type, prototype, variable, ... */
+	SC_ITEM_FUNC,		/* a function definition */
+	SC_ITEM_DEFINE,		/* #define */
+	SC_ITEM_UNDEF,
+	SC_ITEM_COND,		/* #if, #ifdef, #ifndef, #elif, #else, #endif */
+	SC_ITEM_INCLUDE,
+	SC_ITEM_LINE,		/* -E's line marker: # 12 "file" */
+	SC_ITEM_OTHER,		/* another directive: #pragma, #error, ... */
+};
+
+/* A top-level item of C text (items.c says how the text is cut). */
+struct sc_item {
+	enum sc_item_kind kind;
+	uint64_t hash;		/* of its tokens: comments and spacing don't count */
+	size_t start, end;	/* byte offsets in the text */
+	size_t tok, ntok;	/* its tokens: ix[tok .. tok + ntok) */
+	size_t name, nname;	/* the names it defines: names[name .. name + nname) */
+	bool emits;		/* code or data of its own: a non-inline function, a variable */
+	char aggregate;		/* a definition of a struct ('s') or union ('u'), or 0 */
+	bool macro_call;	/* a top-level macro invocation: TRACE_EVENT(...); */
+	int cond;		/* SC_ITEM_COND: 1 opens (#if...), 0 #elif/#else, -1 #endif */
+};
+
+struct sc_items {
+	const char *text;	/* not owned */
+	size_t len;
+	struct sc_tok *toks;
+	size_t ntoks, tokcap;
+	struct sc_item *v;
+	size_t n, cap;
+	size_t *ix;		/* token indexes of the items, item after item */
+	size_t nix, ixcap;
+	size_t *names;		/* token indexes of defined names */
+	size_t nnames, namecap;
+	bool preprocessed;	/* gcc -E output: no macros left */
+};
+
+/* Cut @text (a source file, or -E output if @preprocessed) into items. */
+int sc_items_parse(const char *text, size_t len, bool preprocessed, struct sc_items *it);
+void sc_items_free(struct sc_items *it);
+/* The @k-th name @item defines. */
+const char *sc_item_name(const struct sc_items *it, const struct sc_item *item, size_t k,
+			 size_t *len);
+/* Does @item have one of @names among its identifiers? */
+bool sc_item_mentions(const struct sc_items *it, const struct sc_item *item,
+		      const struct sc_names *names);
+/* Add the names @item defines to @names: how many were new, or -ENOMEM. */
+int sc_item_add_names(const struct sc_items *it, const struct sc_item *item,
+		      struct sc_names *names);
+
+/* ----------------------------------------------------------- headers.c */
+
+/* What a patch changed in one header, definition by definition. */
+struct sc_header_change {
+	char *path;		/* tree-relative */
+	char *pre, *post;	/* its text before and after (NULL: no such file) */
+	size_t pre_len, post_len;
+	struct sc_items pre_items, post_items;
+	bool *pre_changed, *post_changed;	/* per item: changed by the patch */
+	struct sc_names names;	/* what the changed definitions define */
+	struct sc_strv types;	/* "struct x"/"union y" whose definition changed */
+	char *unknown;		/* why the change can't be told by names, or NULL */
+};
+
+/*
+ * Compare the header's two texts item by item: the changed items (a
+ * changed #if condition changes every item it encloses), the names they
+ * define and the struct/union types among them.  Takes @pre and @post
+ * (malloc'ed or NULL).
+ */
+int sc_header_diff(const char *path, char *pre, size_t pre_len, char *post, size_t post_len,
+		   struct sc_header_change *hc);
+void sc_header_change_free(struct sc_header_change *hc);
+
+/* A unit's preprocessed text before the patch, summed up item by item. */
+struct sc_pp_summary {
+	uint64_t *hash;
+	bool *emits;
+	size_t n;
+};
+int sc_pp_summarize(const char *text, size_t len, struct sc_pp_summary *s);
+void sc_pp_summary_free(struct sc_pp_summary *s);
+
+/* What a unit's preprocessed text after the patch says, against before. */
+struct sc_pp_verdict {
+	bool differs;		/* the texts differ (line markers aside) */
+	bool uses;		/* code or data it emits uses a changed definition */
+	struct sc_strv types;	/* of the changed types, those that code it emits uses */
+	/* (as given: "struct x"; a typedef'd one is "struct foo_t", its name) */
+};
+/*
+ * @pre: the summary before; @post: the text after; @types: the changed
+ * struct/union types (sc_header_change).  A changed item is used if an
+ * emitting item mentions it, directly or through other items.
+ */
+int sc_pp_compare(const struct sc_pp_summary *pre, const char *post, size_t post_len,
+		  const struct sc_strv *types, struct sc_pp_verdict *v);
+void sc_pp_verdict_free(struct sc_pp_verdict *v);
+
+/* ----------------------------------------------------- units.c (uses) */
+
+/* What sc_units_scan_uses found, for the progress lines. */
+struct sc_uses {
+	struct sc_names names;	/* the changed definitions' names and those reaching them */
+	size_t includers;	/* units that read a changed file */
+	size_t use_files;	/* files found using one of the names */
+	size_t rounds;
+	bool gave_up;		/* too many names or rounds: every includer kept */
+};
+
+/*
+ * Like sc_units_scan, for a patch that changes headers (@hc, @nhc of them,
+ * from sc_header_diff; @changed lists every changed path): of the units
+ * that read a changed file, only those that read a file using a changed
+ * definition -- by name, through the items of other headers (units.c).  A
+ * header whose change can't be told by names (hc->unknown) counts as used
+ * by every unit that reads it.  Names built by pasting tokens (a##b) are
+ * not seen: docs/header-changes.md.
+ */
+int sc_units_scan_uses(const char *tree, const struct sc_strv *changed,
+		       struct sc_header_change *hc, size_t nhc, struct sc_strv *units,
+		       struct sc_uses *st);
 
 /* -------------------------------------------------------------- tree.c */
 
@@ -229,6 +379,15 @@ int sc_rebuild_units(const struct sc_opts *opts, const char *tree, const char *o
  */
 int sc_apply_patch(const struct sc_opts *opts, const char *tree,
 		   const char *patch_file, bool dry_run);
+/*
+ * Make @targets ("dir/unit.i") again by the commands kbuild recorded for
+ * them in their .cmd files (sc_build_units made them once): no top
+ * Makefile to read.  kbuild itself if a record is missing or preparation
+ * is not known done.
+ */
+int sc_replay_targets(const struct sc_opts *opts, const char *tree, const struct sc_strv *targets);
+/* Take @patch_file out of @tree again (patch -R), after sc_apply_patch. */
+int sc_reverse_patch(const struct sc_opts *opts, const char *tree, const char *patch_file);
 
 /* ------------------------------------------------------------- sha256.c */
 

@@ -219,7 +219,9 @@ static int run(struct ctx *c, char **srcdir_buf)
 	err = prepare_tree(c);
 	if (!err)
 		err = select_units(c);
-	if (!err && c->units.n)
+	if (err || c->reasons.n)
+		return err;
+	if (c->units.n)
 		err = build_pre(c);
 	if (err || !c->units.n)
 		return err;
@@ -280,6 +282,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "splice-create: no code change that runs: the patch only "
 				"adds or removes functions nothing calls (%zu), and changes none "
 				"that runs\n", c.ncode_changes);
+		else if (!c.units.n && c.nhc)
+			fprintf(stderr, "splice-create: no code change: no unit built with this "
+				"configuration uses a definition the patch changes (%zu read a "
+				"changed file, %zu were preprocessed)\n", c.uses.includers,
+				c.pp_scanned);
 		else if (!c.units.n)
 			fprintf(stderr, "splice-create: no code change: no unit built with this "
 				"configuration reads the changed files\n");
@@ -315,6 +322,10 @@ int main(int argc, char **argv)
 			sigprocmask(SIG_SETMASK, &old, NULL);
 		}
 	}
+	for (i = 0; i < c.nhc; i++)
+		sc_header_change_free(&c.hc[i]);
+	free(c.hc);
+	sc_names_free(&c.uses.names);
 	sc_manifest_free(&c.manifest);
 	sc_patch_free(&c.patch);
 	sc_strv_free(&c.changed);

@@ -141,6 +141,9 @@ static int save_patch(struct ctx *c)
 struct scan_job {
 	const char *tree;
 	const struct sc_strv *changed;
+	struct sc_header_change *hc;	/* the changed headers, if any */
+	size_t nhc;
+	struct sc_uses *uses;
 	struct sc_strv units;
 	int err;
 };
@@ -149,7 +152,10 @@ static void *scan_thread(void *arg)
 {
 	struct scan_job *j = arg;
 
-	j->err = sc_units_scan(j->tree, j->changed, &j->units);
+	if (j->nhc)
+		j->err = sc_units_scan_uses(j->tree, j->changed, j->hc, j->nhc, &j->units, j->uses);
+	else
+		j->err = sc_units_scan(j->tree, j->changed, &j->units);
 	return NULL;
 }
 
@@ -163,6 +169,9 @@ static int start_scan(struct ctx *c)
 		return -ENOMEM;
 	job->tree = c->opts.srcdir;
 	job->changed = &c->changed;
+	job->hc = c->hc;
+	job->nhc = c->nhc;
+	job->uses = &c->uses;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
@@ -198,12 +207,127 @@ int finish_scan(struct ctx *c)
 	return err;
 }
 
+/* "a, b, c and 4 more" of @names, for a progress line (malloc'ed). */
+static char *name_list(const struct sc_strv *names, size_t max)
+{
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	/* a tag is "#name" (items.c) */
+	for (i = 0; i < names->n && i < max; i++)
+		fprintf(f, "%s%s", i ? ", " : "", names->v[i] + (names->v[i][0] == '#'));
+	if (names->n > max)
+		fprintf(f, " and %zu more", names->n - max);
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * The patch's changed headers, definition by definition (headers.c): the
+ * text before is the tree's, the text after what the patch makes of a copy
+ * of the files it touches (in the scratch directory, not the farm).
+ */
+static int analyze_headers(struct ctx *c)
+{
+	char *mini = NULL;
+	size_t i, nh = 0;
+	int err = 0;
+
+	for (i = 0; i < c->changed.n; i++)
+		nh += sc_file_kind(c->changed.v[i]) == SC_KIND_HEADER;
+	if (!nh)
+		return 0;
+	c->hc = calloc(nh, sizeof(*c->hc));
+	if (!c->hc || asprintf(&mini, "%s/headers", c->workdir) < 0) {
+		free(mini);
+		return -ENOMEM;
+	}
+	if (mkdir(mini, 0755)) {
+		err = -errno;
+		sc_err("%s: %s", mini, strerror(errno));
+		goto out;
+	}
+	/* every file the patch touches, so that patch finds them all */
+	for (i = 0; !err && i < c->patch.nfiles; i++) {
+		const char *old = c->patch.files[i].old_path;
+		char *from, *to;
+		struct stat st;
+
+		if (!old)
+			continue;
+		if (asprintf(&from, "%s/%s", c->opts.srcdir, old) < 0)
+			return -ENOMEM;
+		if (asprintf(&to, "%s/%s", mini, old) < 0) {
+			free(from);
+			return -ENOMEM;
+		}
+		if (!stat(from, &st))
+			err = copy_into(&c->opts, from, to);
+		free(from);
+		free(to);
+	}
+	if (!err)
+		err = sc_apply_patch(&c->opts, mini, c->patch_copy, false);
+	for (i = 0; !err && i < c->changed.n; i++) {
+		const char *path = c->changed.v[i];
+		char *pre = NULL, *post = NULL, *p;
+		size_t pre_len = 0, post_len = 0;
+		struct sc_header_change *hc;
+
+		if (sc_file_kind(path) != SC_KIND_HEADER)
+			continue;
+		if (asprintf(&p, "%s/%s", c->opts.srcdir, path) < 0)
+			return -ENOMEM;
+		if (read_whole(p, &pre, &pre_len))
+			pre = NULL;
+		free(p);
+		if (asprintf(&p, "%s/%s", mini, path) < 0) {
+			free(pre);
+			return -ENOMEM;
+		}
+		if (read_whole(p, &post, &post_len))
+			post = NULL;
+		free(p);
+		hc = &c->hc[c->nhc++];
+		err = sc_header_diff(path, pre, pre_len, post, post_len, hc);
+		if (err) {
+			sc_err("%s: cannot compare its definitions: %s", path, strerror(-err));
+			break;
+		}
+		if (hc->unknown) {
+			sc_progress(&c->opts.log, "%s", hc->unknown);
+			sc_progress(&c->opts.log, "%s: every unit that reads it is looked at", path);
+		} else if (!hc->names.list.n) {
+			sc_progress(&c->opts.log, "%s: no definition changed (comments or spacing only)",
+				    path);
+		} else {
+			char *list = name_list(&hc->names.list, 8);
+
+			sc_progress(&c->opts.log, "%s: changed %s", path, list ? list : "?");
+			free(list);
+		}
+	}
+out:
+	if (mini)
+		sc_remove_tree(mini);
+	free(mini);
+	return err;
+}
+
 int prepare_tree(struct ctx *c)
 {
 	char *farm;
 	int err;
 
 	err = make_workdir(c);
+	if (!err)
+		err = save_patch(c);
 	if (err)
 		return err;
 	/* while single-threaded: a mount namespace for an overlay farm */
@@ -217,6 +341,9 @@ int prepare_tree(struct ctx *c)
 		c->opts.prepared = true;
 	}
 	sc_progress(&c->opts.log, "preparing tree");
+	err = analyze_headers(c);
+	if (err)
+		return err;
 	start_scan(c);
 	if (asprintf(&farm, "%s/tree", c->workdir) < 0)
 		return -ENOMEM;
@@ -224,9 +351,7 @@ int prepare_tree(struct ctx *c)
 			     farm, &c->farm);
 	free(farm);
 	c->farm_made = true;
-	if (err)
-		return err;
-	return save_patch(c);
+	return err;
 }
 
 static int build_pre_units(struct ctx *c, const struct sc_strv *units, bool more)
@@ -236,10 +361,190 @@ static int build_pre_units(struct ctx *c, const struct sc_strv *units, bool more
 	return sc_build_units(&c->opts, c->farm.path, units);
 }
 
+/* ------------------------------------------------------------ header changes */
+
+#define PP_BATCH 256
+
+/*
+ * Preprocess @targets ("dir/unit.i") in the farm with kbuild, in batches,
+ * and read each: before the patch (@v NULL) into @sum, after it compared
+ * with @sum into @v.  Each .i is removed once read (a few MB each).
+ */
+static int preprocess(struct ctx *c, const struct sc_strv *targets, struct sc_pp_summary *sum,
+		      struct sc_pp_verdict *v, const struct sc_strv *types)
+{
+	size_t b, i;
+	int err = 0;
+
+	for (b = 0; !err && b < targets->n; b += PP_BATCH) {
+		struct sc_strv batch = { .v = targets->v + b,
+					 .n = targets->n - b < PP_BATCH ? targets->n - b : PP_BATCH };
+
+		/* after the patch: the commands kbuild recorded before it */
+		err = v ? sc_replay_targets(&c->opts, c->farm.path, &batch) :
+			  sc_build_units(&c->opts, c->farm.path, &batch);
+		for (i = b; !err && i < b + batch.n; i++) {
+			char *path, *text = NULL;
+			size_t len;
+
+			if (asprintf(&path, "%s/%s", c->farm.path, targets->v[i]) < 0)
+				return -ENOMEM;
+			err = read_whole(path, &text, &len);
+			if (err) {
+				sc_err("%s: %s", path, strerror(-err));
+			} else if (!v) {
+				err = sc_pp_summarize(text, len, &sum[i]);
+			} else {
+				err = sc_pp_compare(&sum[i], text, len, types, &v[i]);
+			}
+			unlink(path);
+			free(text);
+			free(path);
+		}
+	}
+	return err;
+}
+
+/* The header that defines changed type @type (for the message). */
+static const char *type_header(const struct ctx *c, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhc; i++)
+		if (sc_strv_has(&c->hc[i].types, type))
+			return c->hc[i].path;
+	return "?";
+}
+
+/*
+ * Of @units (that read a changed header and a file using one of its changed
+ * definitions' names), keep those whose preprocessed text, after the patch,
+ * has code or data of their own use a changed definition (headers.c).  The
+ * patch is applied to the farm for the second preprocessing and taken out
+ * again: the pre objects are built afterwards.  A changed struct or union
+ * that kept units use is a reason.
+ */
+static int narrow_units(struct ctx *c, struct sc_strv *units)
+{
+	struct sc_strv targets = { 0 }, keep = { 0 }, types = { 0 }, *users = NULL;
+	struct sc_pp_summary *sum = NULL;
+	struct sc_pp_verdict *v = NULL;
+	size_t i, j, k, *unit_of = calloc(units->n + 1, sizeof(*unit_of));
+	int err = 0;
+
+	if (!unit_of)
+		return -ENOMEM;
+	for (i = 0; i < c->nhc; i++)
+		for (j = 0; !err && j < c->hc[i].types.n; j++)
+			if (!sc_strv_has(&types, c->hc[i].types.v[j]))
+				err = sc_strv_add(&types, c->hc[i].types.v[j]);
+	/* C units are preprocessed; an assembler unit is kept as it is */
+	for (i = 0; !err && i < units->n; i++) {
+		char *src, *target;
+		size_t n = strlen(units->v[i]);
+
+		if (asprintf(&src, "%s/%.*sc", c->farm.path, (int)(n - 1), units->v[i]) < 0)
+			return -ENOMEM;
+		if (access(src, F_OK)) {
+			err = sc_strv_add(&keep, units->v[i]);
+		} else if (asprintf(&target, "%.*si", (int)(n - 1), units->v[i]) < 0) {
+			err = -ENOMEM;
+		} else {
+			unit_of[targets.n] = i;
+			err = sc_strv_add(&targets, target);
+			free(target);
+		}
+		free(src);
+	}
+	if (err || !targets.n)
+		goto out;
+	sum = calloc(targets.n, sizeof(*sum));
+	v = calloc(targets.n, sizeof(*v));
+	users = calloc(types.n + 1, sizeof(*users));
+	if (!sum || !v || !users) {
+		err = -ENOMEM;
+		goto out;
+	}
+	sc_progress(&c->opts.log, "preprocessing %zu unit%s, before and after the patch",
+		    targets.n, targets.n == 1 ? "" : "s");
+	err = preprocess(c, &targets, sum, NULL, NULL);
+	if (!err)
+		err = apply_patch(c);
+	if (!err)
+		err = preprocess(c, &targets, sum, v, &types);
+	if (!err)
+		err = sc_reverse_patch(&c->opts, c->farm.path, c->patch_copy);
+	if (err)
+		goto out;
+	c->pp_scanned += targets.n;
+	for (i = 0; !err && i < targets.n; i++) {
+		const char *unit = units->v[unit_of[i]];
+
+		if (!v[i].differs) {
+			sc_verbose(&c->opts.log, "%s: the same after preprocessing", unit);
+			continue;
+		}
+		c->pp_differ++;
+		if (!v[i].uses) {
+			sc_verbose(&c->opts.log, "%s: differs after preprocessing, in definitions "
+				   "none of its code uses", unit);
+			continue;
+		}
+		c->pp_used++;
+		sc_verbose(&c->opts.log, "%s: its code uses a changed definition", unit);
+		err = sc_strv_add(&keep, unit);
+		for (j = 0; !err && j < v[i].types.n; j++)
+			for (k = 0; !err && k < types.n; k++)
+				if (!strcmp(types.v[k], v[i].types.v[j]))
+					err = sc_strv_add(&users[k], unit);
+	}
+	sc_progress(&c->opts.log, "scanned %zu unit%s: %zu differ%s after preprocessing, "
+		    "%zu use%s a changed definition", targets.n, targets.n == 1 ? "" : "s",
+		    c->pp_differ, c->pp_differ == 1 ? "s" : "", c->pp_used,
+		    c->pp_used == 1 ? "s" : "");
+	/* a changed type in use: its data in the running kernel has the old layout */
+	for (k = 0; !err && k < types.n; k++) {
+		char *list;
+
+		if (!users[k].n)
+			continue;
+		list = name_list(&users[k], 4);
+		err = sc_reason_add(&c->reasons, "%s: %s: its definition changed and code of "
+				    "%zu unit%s uses it (%s): data the running kernel holds would "
+				    "change layout; not spliceable unless a hook handles it",
+				    type_header(c, types.v[k]), types.v[k], users[k].n,
+				    users[k].n == 1 ? "" : "s", list ? list : "?");
+		free(list);
+	}
+	if (!err) {
+		sc_strv_free(units);
+		*units = keep;
+		memset(&keep, 0, sizeof(keep));
+		sc_strv_sort(units);
+	}
+out:
+	for (i = 0; sum && i < targets.n; i++) {
+		sc_pp_summary_free(&sum[i]);
+		sc_pp_verdict_free(&v[i]);
+	}
+	for (k = 0; users && k < types.n; k++)
+		sc_strv_free(&users[k]);
+	free(users);
+	free(sum);
+	free(v);
+	free(unit_of);
+	sc_strv_free(&targets);
+	sc_strv_free(&keep);
+	sc_strv_free(&types);
+	return err;
+}
+
 /*
  * The units, configured; while the scan runs, the changed .c/.S files' own
  * units are built already (the scan only adds the units that #include a
- * changed file), the rest once it is done.
+ * changed file), the rest once it is done.  With changed headers, the rest
+ * are only the units that may use a changed definition, and of those the
+ * ones whose preprocessed text does (narrow_units).
  */
 int select_units(struct ctx *c)
 {
@@ -265,9 +570,19 @@ int select_units(struct ctx *c)
 			if (!sc_strv_has(&seen, c->units.v[i]))
 				err = sc_strv_add(&rest, c->units.v[i]);
 		candidates = c->units.n;
+		if (!err && c->nhc)
+			sc_progress(&c->opts.log, "%zu unit%s read a changed file; %zu may use a "
+				    "changed definition (%zu name%s, %zu file%s using them)%s",
+				    c->uses.includers, c->uses.includers == 1 ? "" : "s",
+				    c->units.n, c->uses.names.n, c->uses.names.n == 1 ? "" : "s",
+				    c->uses.use_files, c->uses.use_files == 1 ? "" : "s",
+				    c->uses.gave_up ? "; too many names: every unit reading a "
+				    "changed header kept" : "");
 		if (!err)
 			err = sc_units_configured(&c->opts, c->farm.path, &rest);
-		if (!err && rest.n)
+		if (!err && c->nhc && rest.n)
+			err = narrow_units(c, &rest);
+		if (!err && !c->reasons.n && rest.n)
 			err = build_pre_units(c, &rest, direct.n > 0);
 		sc_strv_free(&c->units);
 		for (i = 0; !err && i < direct.n; i++)
@@ -283,12 +598,38 @@ int select_units(struct ctx *c)
 			return err;
 	} else {
 		if (!c->scanned) {
-			err = sc_units_scan(c->farm.path, &c->changed, &c->units);
+			if (c->nhc)
+				err = sc_units_scan_uses(c->opts.srcdir, &c->changed, c->hc, c->nhc,
+							 &c->units, &c->uses);
+			else
+				err = sc_units_scan(c->farm.path, &c->changed, &c->units);
 			if (err)
 				return err;
 		}
 		candidates = c->units.n;
 		err = sc_units_configured(&c->opts, c->farm.path, &c->units);
+		if (!err && c->nhc && c->units.n) {
+			/* the changed .c files' own units stay: only the rest is narrowed */
+			struct sc_strv own = { 0 }, rest2 = { 0 };
+
+			err = sc_units_direct(&c->changed, &own);
+			for (i = 0; !err && i < c->units.n; i++)
+				if (!sc_strv_has(&own, c->units.v[i]))
+					err = sc_strv_add(&rest2, c->units.v[i]);
+			if (!err)
+				err = narrow_units(c, &rest2);
+			for (i = 0; !err && i < c->units.n; i++)
+				if (sc_strv_has(&own, c->units.v[i]))
+					err = sc_strv_add(&rest2, c->units.v[i]);
+			if (!err) {
+				sc_strv_free(&c->units);
+				c->units = rest2;
+				memset(&rest2, 0, sizeof(rest2));
+				sc_strv_sort(&c->units);
+			}
+			sc_strv_free(&own);
+			sc_strv_free(&rest2);
+		}
 		if (err)
 			return err;
 	}
@@ -459,11 +800,19 @@ out:
 
 int diff_units(struct ctx *c)
 {
-	size_t i;
+	size_t i, funcs = 0;
 	int err = 0;
 
 	for (i = 0; !err && i < c->units.n; i++)
 		err = diff_unit(c, c->units.v[i]);
+	for (i = 0; i < c->manifest.nunits; i++)
+		funcs += c->manifest.units[i].changed.n;
+	if (!err && c->nhc)
+		sc_progress(&c->opts.log, "header change: %zu unit%s read a changed file, %zu "
+			    "scanned (preprocessed), %zu differ%s, %zu compiled, %zu function%s "
+			    "changed", c->uses.includers, c->uses.includers == 1 ? "" : "s",
+			    c->pp_scanned, c->pp_differ, c->pp_differ == 1 ? "s" : "", c->units.n,
+			    funcs, funcs == 1 ? "" : "s");
 	return err;
 }
 

@@ -43,6 +43,12 @@ struct ctx {
 	bool nothing_runs;		/* only new/removed functions: no package */
 	size_t nother;			/* files with no code (ignored) */
 	char *package;
+	/* header changes (phases.c: analyze_headers, narrow_units) */
+	struct sc_header_change *hc;	/* one per changed header */
+	size_t nhc;
+	struct sc_uses uses;		/* what the scan found by name */
+	size_t pp_scanned, pp_differ, pp_used;	/* units preprocessed, ... */
+	size_t nchanged_funcs;
 };
 
 /* ---------------------------------------------------------- defaults.c */

@@ -43,6 +43,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+bool sc_strv_has_sorted(const struct sc_strv *s, const char *str)
+{
+	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
+}
+
 /* Sort and drop duplicates. */
 void sc_strv_sort(struct sc_strv *s)
 {

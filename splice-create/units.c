@@ -187,6 +187,9 @@ struct scan {
 	struct strmap by_base;		/* include basename -> first incl */
 	char *buf;			/* scan_file's */
 	size_t bufsize;
+	const struct sc_names *find;	/* names to look for, or NULL */
+	bool *mention;			/* per file: it has one of them */
+	size_t mcap;
 };
 
 /*
@@ -341,6 +344,19 @@ static int scan_file(struct scan *s, size_t idx, const char *path)
 	while (len < want && (n = read(fd, s->buf + len, want - len)) > 0)
 		len += (size_t)n;
 	close(fd);
+	if (s->find) {
+		if (idx >= s->mcap) {
+			size_t cap = s->mcap ? s->mcap * 2 : 65536;
+			bool *m = realloc(s->mention, cap * sizeof(*m));
+
+			if (!m)
+				return -ENOMEM;
+			memset(m + s->mcap, 0, (cap - s->mcap) * sizeof(*m));
+			s->mention = m;
+			s->mcap = cap;
+		}
+		s->mention[idx] = sc_names_mentioned(s->find, s->buf, len);
+	}
 	return scan_includes(s, idx, s->buf, len);
 }
 
@@ -460,6 +476,7 @@ static void scan_free(struct scan *s)
 	strmap_free(&s->by_base);
 	strmap_free(&s->file_index);
 	free(s->buf);
+	free(s->mention);
 	sc_strv_free(&s->files);
 }
 
@@ -489,55 +506,298 @@ int sc_units_direct(const struct sc_strv *changed, struct sc_strv *units)
 	return err;
 }
 
-int sc_units_scan(const char *tree, const struct sc_strv *changed,
-		  struct sc_strv *units)
+/* Read the tree: every file's includes (and mentions, if s->find). */
+static int scan_tree(struct scan *s)
 {
-	struct scan s = { .tree = tree };
+	size_t i;
+	int err;
+
+	err = scan_dir(s, "");
+	for (i = 0; !err && i < s->files.n; i++)
+		err = strmap_put(&s->file_index, s->files.v[i], i);
+	/* chain includes by the basename of what they name */
+	for (i = s->nincls; !err && i-- > 0;) {
+		const char *base = base_name(s->incls[i].name);
+		size_t first;
+
+		if (strmap_get(&s->by_base, base, &first))
+			s->incls[i].next_same_base = first;
+		err = strmap_put(&s->by_base, base, i);
+	}
+	return err;
+}
+
+/*
+ * The units of @from and of every file that includes one of them, directly
+ * or through other files: breadth first over "is included by".
+ */
+static int includers(const struct scan *s, const struct sc_strv *from, struct sc_strv *units)
+{
 	struct sc_strv queue = { 0 };
 	struct strmap seen = { 0 };
 	size_t i, q, dummy;
-	int err;
+	int err = 0;
 
-	err = scan_dir(&s, "");
-	for (i = 0; !err && i < s.files.n; i++)
-		err = strmap_put(&s.file_index, s.files.v[i], i);
-	/* chain includes by the basename of what they name */
-	for (i = s.nincls; !err && i-- > 0;) {
-		const char *base = base_name(s.incls[i].name);
-		size_t first;
-
-		if (strmap_get(&s.by_base, base, &first))
-			s.incls[i].next_same_base = first;
-		err = strmap_put(&s.by_base, base, i);
-	}
-	for (i = 0; !err && i < changed->n; i++)
-		err = sc_strv_add(&queue, changed->v[i]);
+	for (i = 0; !err && i < from->n; i++)
+		if (!sc_strv_has(&queue, from->v[i]))
+			err = sc_strv_add(&queue, from->v[i]);
 	for (i = 0; !err && i < queue.n; i++)
 		err = strmap_put(&seen, queue.v[i], i);
-	/* breadth first over "is included by", from the changed files */
 	for (q = 0; !err && q < queue.n; q++) {
 		const char *target = queue.v[q];
 		size_t k;
 
 		if (has_suffix(target, ".c") || has_suffix(target, ".S"))
 			err = unit_of(target, units);
-		if (err || !strmap_get(&s.by_base, base_name(target), &k))
+		if (err || !strmap_get(&s->by_base, base_name(target), &k))
 			continue;
-		for (; !err && k != SIZE_MAX; k = s.incls[k].next_same_base) {
-			const char *from = s.files.v[s.incls[k].from];
+		for (; !err && k != SIZE_MAX; k = s->incls[k].next_same_base) {
+			const char *f = s->files.v[s->incls[k].from];
 
-			if (strmap_get(&seen, from, &dummy) || !incl_names(&s, &s.incls[k], target))
+			if (strmap_get(&seen, f, &dummy) || !incl_names(s, &s->incls[k], target))
 				continue;
-			err = sc_strv_add(&queue, from);
+			err = sc_strv_add(&queue, f);
 			if (!err)
 				err = strmap_put(&seen, queue.v[queue.n - 1], queue.n - 1);
 		}
 	}
 	strmap_free(&seen);
 	sc_strv_free(&queue);
-	scan_free(&s);
 	if (!err)
 		sc_strv_sort(units);
+	return err;
+}
+
+int sc_units_scan(const char *tree, const struct sc_strv *changed,
+		  struct sc_strv *units)
+{
+	struct scan s = { .tree = tree };
+	int err;
+
+	err = scan_tree(&s);
+	if (!err)
+		err = includers(&s, changed, units);
+	scan_free(&s);
+	return err;
+}
+
+/* ------------------------------------------------------------ uses of names */
+
+/*
+ * Which files use a changed definition, found by name (headers.c): a .c/.S
+ * file that mentions a name; a header one of whose items mentions a name
+ * and emits code or data (a function that isn't inline, a variable), or
+ * tests it in an #if.  A header item that mentions a name without emitting
+ * anything (an inline calling the changed inline, a macro expanding to it,
+ * a struct holding the changed type) defines names of its own, which are
+ * looked for in turn, until no new name turns up.
+ */
+#define USES_MAX_ROUNDS 12
+#define USES_MAX_NAMES 5000
+
+struct uses_ctx {
+	struct scan *s;
+	struct sc_header_change *hc;
+	size_t nhc;
+	struct sc_names *names;
+	bool *use;		/* per file */
+	bool *done;		/* per file: its items looked at for the current names */
+};
+
+/* The items of @it that mention the names: uses, or names of their own. */
+static int items_uses(struct uses_ctx *u, const struct sc_items *it, const bool *skip,
+		      bool code, bool *use, size_t *added)
+{
+	size_t i;
+
+	for (i = 0; i < it->n; i++) {
+		const struct sc_item *item = &it->v[i];
+		int r;
+
+		/* an #include's path is no use: <linux/kernel_stat.h> */
+		if ((skip && skip[i]) || item->kind == SC_ITEM_LINE ||
+		    item->kind == SC_ITEM_INCLUDE || !sc_item_mentions(it, item, u->names))
+			continue;
+		if (code || item->emits || item->kind == SC_ITEM_COND ||
+		    item->kind == SC_ITEM_OTHER || !item->nname) {
+			*use = true;
+			continue;
+		}
+		r = sc_item_add_names(it, item, u->names);
+		if (r < 0)
+			return r;
+		*added += (size_t)r;
+	}
+	return 0;
+}
+
+static int file_uses(struct uses_ctx *u, size_t f, size_t *added)
+{
+	const char *rel = u->s->files.v[f];
+	char path[8300], *buf = NULL;
+	struct sc_items it;
+	size_t len, i;
+	int err;
+
+	for (i = 0; i < u->nhc; i++)
+		if (!strcmp(u->hc[i].path, rel))
+			return 0;	/* a changed header: its two texts, below */
+	snprintf(path, sizeof(path), "%s/%s", u->s->tree, rel);
+	if (read_file(path, &buf, &len))
+		return 0;	/* vanished: no use */
+	err = sc_items_parse(buf, len, false, &it);
+	if (!err) {
+		/* a .c/.S file's mention is code (or a macro it expands) */
+		err = items_uses(u, &it, NULL, has_suffix(rel, ".c") || has_suffix(rel, ".S"),
+				 &u->use[f], added);
+		sc_items_free(&it);
+	}
+	free(buf);
+	return err;
+}
+
+/* Look for the names from @from on in every file again. */
+static int rescan(struct uses_ctx *u, size_t from)
+{
+	struct sc_names fresh = { 0 };
+	size_t i;
+	int err = 0;
+
+	for (i = from; !err && i < u->names->list.n; i++) {
+		int r = sc_names_add(&fresh, u->names->list.v[i], strlen(u->names->list.v[i]));
+
+		err = r < 0 ? r : 0;
+	}
+	for (i = 0; !err && i < u->s->files.n; i++) {
+		char path[8300], *buf = NULL;
+		size_t len;
+
+		if (sc_interrupted || sc_units_cancel) {
+			err = -EINTR;
+			break;
+		}
+		snprintf(path, sizeof(path), "%s/%s", u->s->tree, u->s->files.v[i]);
+		if (read_file(path, &buf, &len))
+			continue;
+		if (sc_names_mentioned(&fresh, buf, len)) {
+			u->s->mention[i] = true;
+			u->done[i] = false;
+		}
+		free(buf);
+	}
+	sc_names_free(&fresh);
+	return err;
+}
+
+int sc_units_scan_uses(const char *tree, const struct sc_strv *changed,
+		       struct sc_header_change *hc, size_t nhc, struct sc_strv *units,
+		       struct sc_uses *st)
+{
+	struct scan s = { .tree = tree };
+	struct uses_ctx u = { .s = &s, .hc = hc, .nhc = nhc, .names = &st->names };
+	struct sc_strv use_files = { 0 }, all = { 0 }, used = { 0 };
+	bool *hc_use = NULL;
+	size_t i, searched = 0;
+	int err = 0;
+
+	for (i = 0; !err && i < nhc; i++) {
+		size_t k;
+
+		for (k = 0; !err && k < hc[i].names.list.n; k++) {
+			int r = sc_names_add(&st->names, hc[i].names.list.v[k],
+					     strlen(hc[i].names.list.v[k]));
+
+			err = r < 0 ? r : 0;
+		}
+	}
+	if (err)
+		return err;
+	s.find = &st->names;
+	err = scan_tree(&s);
+	s.find = NULL;
+	searched = st->names.list.n;
+	if (!err) {
+		u.use = calloc(s.files.n + 1, sizeof(*u.use));
+		u.done = calloc(s.files.n + 1, sizeof(*u.done));
+		hc_use = calloc(nhc + 1, sizeof(*hc_use));
+		if (!u.use || !u.done || !hc_use)
+			err = -ENOMEM;
+		if (!err && s.mcap < s.files.n) {
+			bool *m = realloc(s.mention, (s.files.n + 1) * sizeof(*m));
+
+			if (!m) {
+				err = -ENOMEM;
+			} else {
+				memset(m + s.mcap, 0, (s.files.n + 1 - s.mcap) * sizeof(*m));
+				s.mention = m;
+				s.mcap = s.files.n + 1;
+			}
+		}
+	}
+	for (st->rounds = 0; !err; st->rounds++) {
+		size_t added = 0;
+
+		if (st->rounds == USES_MAX_ROUNDS || st->names.n > USES_MAX_NAMES) {
+			st->gave_up = true;
+			break;
+		}
+		for (i = 0; !err && i < s.files.n && st->names.n <= USES_MAX_NAMES; i++) {
+			if (!s.mention[i] || u.done[i])
+				continue;
+			u.done[i] = true;
+			err = file_uses(&u, i, &added);
+		}
+		/* the changed headers: their items the patch left alone */
+		for (i = 0; !err && i < nhc; i++) {
+			err = items_uses(&u, &hc[i].pre_items, hc[i].pre_changed, false, &hc_use[i],
+					 &added);
+			if (!err)
+				err = items_uses(&u, &hc[i].post_items, hc[i].post_changed, false,
+						 &hc_use[i], &added);
+		}
+		if (err || !added)
+			break;
+		if (st->names.n > USES_MAX_NAMES)
+			continue;	/* gives up above, without reading the tree again */
+		err = rescan(&u, searched);
+		searched = st->names.list.n;
+	}
+	/* every unit reading a changed file; of those, the ones reading a use */
+	if (!err)
+		err = includers(&s, changed, &all);
+	for (i = 0; !err && i < changed->n; i++) {
+		size_t k;
+		bool header = false;
+
+		for (k = 0; k < nhc; k++)
+			if (!strcmp(hc[k].path, changed->v[i])) {
+				header = true;
+				if (hc[k].unknown || hc_use[k] || st->gave_up)
+					err = sc_strv_add(&use_files, changed->v[i]);
+			}
+		if (!header && !err)
+			err = sc_strv_add(&use_files, changed->v[i]);
+	}
+	for (i = 0; !err && i < s.files.n; i++)
+		if (u.use[i]) {
+			st->use_files++;
+			err = sc_strv_add(&use_files, s.files.v[i]);
+		}
+	if (!err)
+		err = includers(&s, &use_files, &used);
+	for (i = 0; !err && i < all.n; i++)
+		if (sc_strv_has_sorted(&used, all.v[i]))
+			err = sc_strv_add(units, all.v[i]);
+	st->includers = all.n;
+	if (!err)
+		sc_strv_sort(units);
+	free(u.use);
+	free(u.done);
+	free(hc_use);
+	sc_strv_free(&use_files);
+	sc_strv_free(&all);
+	sc_strv_free(&used);
+	scan_free(&s);
 	return err;
 }
 
@@ -746,11 +1006,12 @@ int sc_units_configured(const struct sc_opts *opts, const char *tree,
 			free(unit);
 		}
 	}
-	if (!err) {
-		units->n = n;
-		if (units->v)
-			units->v[n] = NULL;
-	}
+	/* on an error, the units not looked at yet stay (the dropped ones are freed) */
+	for (; err && i < units->n; i++)
+		units->v[n++] = units->v[i];
+	units->n = n;
+	if (units->v)
+		units->v[n] = NULL;
 	unlink(kq.mk);
 	free(kq.mk);
 	for (i = 0; i < kq.ndirs; i++) {
