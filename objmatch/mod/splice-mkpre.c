@@ -8,7 +8,7 @@
  *   make -C $KERNEL_BUILD M=DIR SPLICE_CORE_SRC=.../splice-core \
  *        KBUILD_EXTRA_SYMBOLS=.../splice-core/Module.symvers modules
  *
- * Exit: 0 done, 1 failed, 2 a function can't be matched (shares its section).
+ * Exit: 0 done, 1 failed.
  */
 #include "config.h"
 
@@ -117,8 +117,6 @@ int main(int argc, char **argv)
 	if (om_object_open(argv[optind], &opts, &obj))
 		goto out;
 	c = om_munit_build(obj, funcs, nfuncs, &opts, &mb);
-	if (c == -ENOTSUP)
-		status = 2;	/* can't be matched this way: refused, not failed */
 	if (c || om_blob_write(om_munit_get(mb), &blob, &bloblen) ||
 	    om_modsrc_write("splice-mkpre", absdir, "blob.bin", blob, bloblen))
 		goto out;

@@ -207,3 +207,30 @@ bool arch_is_init_section(const char *name)
 	return prefixed(name, ".init.") || prefixed(name, ".head.text") ||
 	       prefixed(name, ".meminit.");
 }
+
+/*
+ * Code sections the kernel treats apart, which a function in a module
+ * (the new code) can't take the place of.  The other sections attributes
+ * put several functions in are fine to replace: .sched.text (__sched), the
+ * copy is no longer "sched text" for in_sched_functions(), so wchan names
+ * the copy instead of its caller; .kprobes.text (__kprobes), the copy stays
+ * in a section of that name, which the module loader records and kprobes
+ * blacklists (add_module_kprobe_blacklist()); .softirqentry.text and
+ * .irqentry.text, only stack-depot filtering and the function-graph
+ * tracer's irq filter look at their bounds; .spinlock.text, like
+ * .sched.text for in_lock_functions().
+ */
+const char *arch_unsafe_text(const char *name)
+{
+	if (!strcmp(name, ".noinstr.text"))
+		return "noinstr code (.noinstr.text) must not be traced or instrumented, "
+		       "and a replacement in a module would be (ftrace site, kprobes)";
+	if (!strcmp(name, ".entry.text"))
+		return "entry code (.entry.text) runs before the kernel can trace or jump "
+		       "into module text (with the user's page tables, PTI maps only the "
+		       "entry text)";
+	if (!strcmp(name, ".cpuidle.text"))
+		return "idle code (.cpuidle.text) runs where RCU is not watching: a "
+		       "traced replacement is unsafe, and cpu_in_idle() would not know it";
+	return NULL;
+}

@@ -112,4 +112,10 @@ const struct arch_data_mask *arch_data_mask(const char *name);
 /* __init code and data: run once at boot, long gone. */
 bool arch_is_init_section(const char *name);
 
+/*
+ * Why code in section @name can't be replaced by a copy in a module
+ * (noinstr, entry and idle code), or NULL.
+ */
+const char *arch_unsafe_text(const char *name);
+
 #endif /* SPLICE_OBJMATCH_ARCH_H */

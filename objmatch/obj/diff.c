@@ -396,6 +396,12 @@ static int refuse_items(struct differ *d)
 					  it->state == OM_NEW ? "new" : "changed");
 			continue;
 		}
+		if (it->is_func && arch_unsafe_text(sym->sec->name)) {
+			err = add_refusal(d, post, sym->sec, sym, sym->name, "%s %s",
+					  it->state == OM_NEW ? "new" : "changed",
+					  arch_unsafe_text(sym->sec->name));
+			continue;
+		}
 		if (it->is_func) {
 			const struct om_reloc *bad = unknown_reloc(it);
 

@@ -2,9 +2,9 @@
 /*
  * Pre modules (docs/run-pre.md): which functions can be matched
  * (om_munit_build) and splice-mkpre's command line -- the unit's name in
- * the stub, and the refusal of a function that shares its section with
- * others (fixture sched.c: two functions in .sched.text, as __sched puts
- * them) as opposed to a function that is not there at all.
+ * the stub; a function that shares its section with others (fixture
+ * sched.c: two functions in .sched.text, as __sched puts them) matched
+ * with its whole section; a function that is not there at all refused.
  */
 #include "config.h"
 
@@ -26,8 +26,11 @@ static void setup(void)
 	snprintf(pre_o, sizeof(pre_o), "%s", fixture_obj("sched", false));
 }
 
-/* om_munit_build of sched-pre.o's @func alone: its result. */
-static int build_one(const char *func)
+/*
+ * om_munit_build of sched-pre.o's @func alone: its result, and in @matched
+ * (if not NULL) the names of the sections flagged for matching.
+ */
+static int build_one(const char *func, char *matched, size_t len)
 {
 	const char *const funcs[] = { func };
 	struct om_munit_build *mb = (struct om_munit_build *)1;
@@ -38,54 +41,49 @@ static int build_one(const char *func)
 	ret = om_munit_build(obj, funcs, 1, test_log_options(), &mb);
 	if (ret)
 		ck_assert_ptr_null(mb);
+	if (matched) {
+		const struct om_munit *u = om_munit_get(mb);
+		u32 i;
+
+		matched[0] = 0;
+		for (i = 0; !ret && i < u->nsections; i++)
+			if (u->sections[i].flags & OM_MSEC_MATCH)
+				snprintf(matched + strlen(matched), len - strlen(matched),
+					 "%s ", u->sections[i].name);
+	}
 	om_munit_free(mb);
 	om_object_free(obj);
 	return ret;
-}
-
-/* "sched-pre.o[.sched.text+0xOFF]: FUNC shares the section with 1 other" */
-static const char *shared_message(const char *func)
-{
-	static char msg[4200];
-	const struct om_symbol *sym;
-	struct om_object *obj;
-
-	ck_assert_int_eq(om_object_open(pre_o, test_log_options(), &obj), 0);
-	sym = om_symbol_by_name(obj, func);
-	ck_assert_ptr_nonnull(sym);
-	snprintf(msg, sizeof(msg), "sched-pre.o[.sched.text+0x%llx]: %s shares the section "
-		 "with 1 other functions", (unsigned long long)sym->value, func);
-	om_object_free(obj);
-	return msg;
 }
 
 /* ------------------------------------------------------------ om_munit_build */
 
 START_TEST(function_alone_in_its_section)
 {
-	ck_assert_int_eq(build_one("lonely"), 0);
+	char m[256];
+
+	ck_assert_int_eq(build_one("lonely", m, sizeof(m)), 0);
+	ck_assert_str_eq(m, ".text.lonely ");
+	ck_assert(!log_contains("shares"));
 }
 END_TEST
 
-START_TEST(shared_section_not_supported)
+/* either function of .sched.text: the whole section is matched */
+START_TEST(shared_section_matched_whole)
 {
-	const char *second = shared_message("sched_second"), *first;
+	char m[256];
 
-	log_expect_error("shares the section with");
-	ck_assert_int_eq(build_one("sched_second"), -ENOTSUP);
-	ck_assert_msg(log_contains(second), "no \"%s\" in the log", second);
-	ck_assert_msg(strstr(second, "+0x0]") == NULL, "sched_second at offset 0?");
-	/* the first function of the section as well: it starts the section */
-	first = shared_message("sched_first");
-	ck_assert_int_eq(build_one("sched_first"), -ENOTSUP);
-	ck_assert_msg(log_contains(first), "no \"%s\" in the log", first);
+	ck_assert_int_eq(build_one("sched_second", m, sizeof(m)), 0);
+	ck_assert_str_eq(m, ".sched.text ");
+	ck_assert_int_eq(build_one("sched_first", m, sizeof(m)), 0);
+	ck_assert_str_eq(m, ".sched.text ");
 }
 END_TEST
 
 START_TEST(missing_function_not_found)
 {
 	log_expect_error("no function nonexistent to match");
-	ck_assert_int_eq(build_one("nonexistent"), -ENOENT);
+	ck_assert_int_eq(build_one("nonexistent", NULL, 0), -ENOENT);
 	ck_assert(log_contains("sched-pre.o: no function nonexistent to match"));
 	ck_assert(!log_contains("shares"));
 }
@@ -137,20 +135,11 @@ START_TEST(tool_unit_name_in_stub)
 }
 END_TEST
 
-START_TEST(tool_shared_section_refused)
+START_TEST(tool_shared_section_accepted)
 {
-	const char *msg = shared_message("sched_second");
-
-	ck_assert_int_eq(mkpre("shared", "--unit fs/proc/sched.o -f lonely -f sched_second"), 2);
-	ck_assert_msg(strstr(err, msg), "stderr has no \"%s\": %s", msg, err);
-	ck_assert_msg(strstr(err, "splice replaces only functions that have a section of their own"),
+	ck_assert_msg(mkpre("shared", "--unit fs/proc/sched.o -f lonely -f sched_second") == 0,
 		      "stderr: %s", err);
-	ck_assert_ptr_null(stub("shared"));
-	/* the section's first function just as well */
-	msg = shared_message("sched_first");
-	ck_assert_int_eq(mkpre("shared", "-f sched_first"), 2);
-	ck_assert_msg(strstr(err, msg), "stderr has no \"%s\": %s", msg, err);
-	ck_assert_ptr_null(stub("shared"));
+	ck_assert_ptr_nonnull(stub("shared"));
 }
 END_TEST
 
@@ -168,11 +157,11 @@ static Suite *objmatch_mkpre_suite(void)
 	TCase *lib = fixture_tcase("munit", setup), *tool = fixture_tcase("tool", setup);
 
 	tcase_add_test(lib, function_alone_in_its_section);
-	tcase_add_test(lib, shared_section_not_supported);
+	tcase_add_test(lib, shared_section_matched_whole);
 	tcase_add_test(lib, missing_function_not_found);
 	suite_add_tcase(s, lib);
 	tcase_add_test(tool, tool_unit_name_in_stub);
-	tcase_add_test(tool, tool_shared_section_refused);
+	tcase_add_test(tool, tool_shared_section_accepted);
 	tcase_add_test(tool, tool_missing_function_fails);
 	suite_add_tcase(s, tool);
 	return s;
