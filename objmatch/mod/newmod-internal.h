@@ -50,6 +50,14 @@ struct nm {
 	struct om_elf e;
 	struct strset exported, pre_secs, provided;
 	bool *keep;		/* per section */
+	/*
+	 * Kept sections several functions share (__sched's .sched.text):
+	 * the chosen functions' ranges [start, end); the rest of the
+	 * section is ballast (newmod-tables.c, keep_section_of()).
+	 */
+	bool *shared;		/* per section */
+	struct own { size_t sec; uint64_t start, end; } *own;
+	size_t nown;
 	size_t *rela;		/* per section: its RELA section, or 0 */
 	bool *has_func;		/* per section: defines a FUNC symbol */
 	size_t *secsym;		/* per section: a symbol for it (0: none) */
@@ -82,6 +90,7 @@ size_t nm_sym_at(const struct nm *n, size_t s, int64_t off);
 void nm_finding(struct nm *n, size_t s, uint64_t off, const char *what, const char *sym);
 bool nm_is_jump_key(const struct nm *n, size_t s, uint64_t off);
 int64_t nm_target_offset(const struct nm *n, size_t site_sec, const Elf64_Rela *r);
+bool nm_ballast(const struct nm *n, size_t s, uint64_t off);
 
 /* newmod-symvers.c */
 bool nm_strset_has(const struct strset *s, const char *name);

@@ -137,8 +137,9 @@ static bool loader_resolves(const struct nm *n, const Elf64_Rela *r)
 	size_t symi = ELF64_R_SYM(r->r_info), s = om_elf_symsec(e, symi);
 	const char *name;
 
-	if (s)
-		return n->keep[s];
+	if (s)	/* a ballast function's symbol: the module does not define it */
+		return n->keep[s] && (ELF64_ST_TYPE(e->syms[symi].st_info) == STT_SECTION ||
+				      !nm_ballast(n, s, e->syms[symi].st_value));
 	if (e->syms[symi].st_shndx != SHN_UNDEF)
 		return true;	/* SHN_ABS */
 	name = om_elf_symname(e, symi);
@@ -265,6 +266,22 @@ void nm_hide_and_weaken(struct nm *n)
 		Elf64_Sym *sym = &e->syms[i];
 		size_t s = om_elf_symsec(e, i);
 
+		if (s && n->keep[s] && ELF64_ST_TYPE(sym->st_info) != STT_SECTION &&
+		    nm_ballast(n, s, sym->st_value)) {
+			/* ballast (keep_section_of()): the running kernel's */
+			if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL) {
+				sym->st_shndx = SHN_ABS;
+				sym->st_value = 0;
+				sym->st_size = 0;
+				sym->st_info = ELF64_ST_INFO(STB_LOCAL, STT_NOTYPE);
+			} else {
+				sym->st_shndx = SHN_UNDEF;
+				sym->st_value = 0;
+				sym->st_size = 0;
+				sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
+			}
+			continue;
+		}
 		if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL)
 			continue;
 		if (s && !n->keep[s]) {

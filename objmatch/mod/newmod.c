@@ -165,18 +165,32 @@ int64_t nm_target_offset(const struct nm *n, size_t site_sec, const Elf64_Rela *
 	return off + (int64_t)n->e.syms[ELF64_R_SYM(r->r_info)].st_value;
 }
 
+/* Is offset @off of kept section @s ballast: another function's code? */
+bool nm_ballast(const struct nm *n, size_t s, uint64_t off)
+{
+	size_t i;
+
+	if (!n->shared[s])
+		return false;
+	for (i = 0; i < n->nown; i++)
+		if (n->own[i].sec == s && off >= n->own[i].start && off < n->own[i].end)
+			return false;
+	return true;
+}
+
 static int build_index(struct nm *n)
 {
 	struct om_elf *e = &n->e;
 	size_t i;
 
 	n->keep = calloc(e->nsec, sizeof(*n->keep));
+	n->shared = calloc(e->nsec, sizeof(*n->shared));
 	n->rela = calloc(e->nsec, sizeof(*n->rela));
 	n->has_func = calloc(e->nsec, sizeof(*n->has_func));
 	n->secsym = calloc(e->nsec, sizeof(*n->secsym));
 	n->byaddr = calloc(e->nsyms ? e->nsyms : 1, sizeof(*n->byaddr));
 	n->used = calloc(e->nsyms ? e->nsyms : 1, sizeof(*n->used));
-	if (!n->used || !n->keep || !n->rela || !n->has_func || !n->secsym || !n->byaddr)
+	if (!n->used || !n->keep || !n->shared || !n->rela || !n->has_func || !n->secsym || !n->byaddr)
 		return -ENOMEM;
 	for (i = 1; i < e->nsec; i++) {
 		if (e->sh[i].sh_type != SHT_RELA)
@@ -235,6 +249,8 @@ static void nm_free(struct nm *n)
 	nm_strset_free(&n->provided);
 	om_elf_free(&n->e);
 	free(n->keep);
+	free(n->shared);
+	free(n->own);
 	free(n->rela);
 	free(n->has_func);
 	free(n->secsym);
@@ -292,7 +308,8 @@ int om_newmod_kept_globals(const struct om_newmod_opts *o, const struct om_optio
 	for (i = 1; !ret && i < n.e.nsyms; i++) {
 		size_t s = om_elf_symsec(&n.e, i);
 
-		if (!s || !n.keep[s] || ELF64_ST_BIND(n.e.syms[i].st_info) == STB_LOCAL ||
+		if (!s || !n.keep[s] || nm_ballast(&n, s, n.e.syms[i].st_value) ||
+		    ELF64_ST_BIND(n.e.syms[i].st_info) == STB_LOCAL ||
 		    !*om_elf_symname(&n.e, i))
 			continue;
 		p = realloc(v, (cnt + 1) * sizeof(*v));

@@ -71,6 +71,21 @@ static const struct expect cases[] = {
 	{ "unknown-section", 2,
 	  "changed marked\n"
 	  "refuse .splice_unknown: section not understood has entries for changed function marked\n" },
+	/* functions sharing a section, one changed: compared one by one */
+	{ "sched", 0,
+	  "changed sched_second\n" },
+	{ "unsafe-text", 2,
+	  "changed in_entry\n"
+	  "changed in_idle\n"
+	  "changed in_kprobes\n"
+	  "changed in_noinstr\n"
+	  "changed in_softirq\n"
+	  "refuse in_entry: changed entry code (.entry.text) runs before the kernel can trace "
+	  "or jump into module text (with the user's page tables, PTI maps only the entry text)\n"
+	  "refuse in_idle: changed idle code (.cpuidle.text) runs where RCU is not watching: "
+	  "a traced replacement is unsafe, and cpu_in_idle() would not know it\n"
+	  "refuse in_noinstr: changed noinstr code (.noinstr.text) must not be traced or "
+	  "instrumented, and a replacement in a module would be (ftrace site, kprobes)\n" },
 	{ "unknown-reloc", 2,
 	  "changed odd\n"
 	  "refuse odd: relocation type 9 at +0x5 not understood\n" },
