@@ -44,11 +44,20 @@ struct table {
 #define DDEBUG_SECTION	"__dyndbg"
 #define DDEBUG_SIZE	56
 
+/* a post symbol and its pre twin's other name (newmod-twins.c) */
+struct twin {
+	char *post, *pre;
+};
+
 struct nm {
 	const struct om_newmod_opts *o;
 	const struct om_options *opts;
 	struct om_elf e;
 	struct strset exported, pre_secs, provided;
+	/* post sections holding data objects with / without a pre twin */
+	struct strset twin_secs, new_secs;
+	struct twin *twins;	/* renamed twins, sorted by post name */
+	size_t ntwins;
 	bool *keep;		/* per section */
 	/*
 	 * Kept sections several functions share (__sched's .sched.text):
@@ -106,6 +115,11 @@ int nm_close_keep(struct nm *n);
 int nm_filter_table(struct nm *n, const struct table *t);
 int nm_note_replacements(struct nm *n);
 bool nm_in_replacement(const struct nm *n, size_t s, uint64_t off);
+
+/* newmod-twins.c */
+int nm_read_twins(struct nm *n);
+const char *nm_pre_name(const struct nm *n, const char *post);
+void nm_free_twins(struct nm *n);
 
 /* newmod-dyndbg.c */
 size_t nm_dd_entry(const struct nm *n, size_t s, const Elf64_Rela *r);

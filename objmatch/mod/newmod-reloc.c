@@ -67,7 +67,8 @@ static int label(struct nm *n, size_t site_sec, const Elf64_Rela *r, const char 
 		}
 		*addend = r->r_addend - (int64_t)e->syms[k].st_value;
 	}
-	*name = om_elf_symname(e, k);
+	/* the pre object's name: what run-pre matching learned */
+	*name = nm_pre_name(n, om_elf_symname(e, k));
 	if (!(*name)[0]) {
 		nm_finding(n, site_sec, r->r_offset, "references a symbol with no name in",
 			om_elf_secname(e, s));

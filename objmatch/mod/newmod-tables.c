@@ -151,6 +151,9 @@ int nm_keep_func(struct nm *n, const char *name, size_t *sym)
  *   a function: no, the running one is called (a record);
  *   writable data the pre object has: no, the running one is used (a record);
  *   writable data the pre object does not have: yes, it is new.
+ * "Has" is the differ's correlation first (newmod-twins.c): ".bss.stfu.1"
+ * holds the running kernel's "stfu.0" when gcc renumbered it, and a
+ * section of the pre object's name that holds only new variables is new.
  */
 static bool wanted(const struct nm *n, size_t t)
 {
@@ -163,6 +166,10 @@ static bool wanted(const struct nm *n, size_t t)
 		return !n->has_func[t];
 	if (!(s->sh_flags & SHF_WRITE))
 		return true;
+	if (nm_strset_has(&n->twin_secs, name))
+		return false;	/* holds a variable the running kernel has */
+	if (nm_strset_has(&n->new_secs, name))
+		return true;	/* holds only new variables */
 	return !nm_strset_has(&n->pre_secs, name);
 }
 /* Keep what relocation @r of kept section (or table entry) @s points to. */

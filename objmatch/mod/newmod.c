@@ -11,7 +11,8 @@
  *    added, with their FUNC.cold parts), the read-only data and string
  *    sections they reference, code sections without functions they
  *    reference (alternative replacements, .altinstr_aux), and new data
- *    (a writable section the pre object does not have).  Transitively.
+ *    (a writable section the pre object does not have, or that holds a
+ *    data object the differ found no pre twin for).  Transitively.
  *  - The loader's tables (__mcount_loc, .altinstructions, __ex_table,
  *    __bug_table, ORC, ...) are filtered to the entries of kept code and
  *    compacted in place, so the new code is traced, patched for this CPU,
@@ -247,6 +248,7 @@ static void nm_free(struct nm *n)
 	nm_strset_free(&n->exported);
 	nm_strset_free(&n->pre_secs);
 	nm_strset_free(&n->provided);
+	nm_free_twins(n);
 	om_elf_free(&n->e);
 	free(n->keep);
 	free(n->shared);
@@ -275,6 +277,8 @@ static int nm_keep(struct nm *n)
 	ret = om_elf_open(&n->e, o->post, n->opts);
 	if (!ret)
 		ret = read_pre_sections(n);
+	if (!ret)
+		ret = nm_read_twins(n);
 	for (i = 0; !ret && i < o->nsymvers; i++)
 		ret = nm_read_symvers(o->symvers[i], &n->exported, n->opts);
 	for (i = 0; !ret && i < o->nprovided; i++)

@@ -441,8 +441,10 @@ static int refuse_items(struct differ *d)
 
 	/*
 	 * A static local keeps its state in the running kernel.  If the new
-	 * function no longer uses it, correlation through that function can't
-	 * tell which post variable is the old one, and state would be lost.
+	 * function no longer uses it and no post variable is the same one
+	 * (correlate.c), state would be lost.  One still paired is not lost:
+	 * another part of the function, or another function, uses it, and the
+	 * new code reaches the running kernel's copy (docs/new-code.md).
 	 */
 	for (i = 0; !err && i < d->pre.nitems; i++) {
 		struct item *f = &d->pre.items[i], *g = f->twin;
@@ -454,7 +456,7 @@ static int refuse_items(struct differ *d)
 
 			if (!c->static_local || !c->writable || c->carried)
 				continue;
-			if (c->twin && refers_to(g, c->twin))
+			if (c->twin && (refers_to(g, c->twin) || c->twin->users.n))
 				continue;
 			if (r && f->refs.v[r - 1] == c)
 				continue;

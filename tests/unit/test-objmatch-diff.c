@@ -51,6 +51,16 @@ static const struct expect cases[] = {
 	{ "keys", 0,
 	  "changed chatty\n"
 	  "changed uses_keys\n" },
+	/* existing statics used in a new way, renumbered by new ones */
+	{ "static-local", 0,
+	  "changed uses_statics\n"
+	  "new newcomer_statics\n"
+	  "new-data inited.0\n"
+	  "new-data stfu.1\n" },
+	/* reached from f.cold in pre, from f in post: the same variable */
+	{ "static-local-cold", 0,
+	  "changed stfu_reader\n"
+	  "changed stfu_reader.cold\n" },
 	{ "static-removed", 2,
 	  "changed forgetful\n"
 	  "refuse forgetful: no longer references static local seen.1\n" },

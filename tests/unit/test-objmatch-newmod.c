@@ -334,6 +334,52 @@ START_TEST(shared_section_kept_whole)
 }
 END_TEST
 
+/* The record for symbol @name, or NULL. */
+static const struct om_newrel *record_named(const struct om_elf *e, const char *name)
+{
+	size_t t = section(e, ".splice.relocs"), i;
+	const unsigned char *p = e->buf + e->sh[t].sh_offset;
+	const struct om_newrel_hdr *h = (const void *)p;
+
+	for (i = 0; i < h->nrelocs; i++) {
+		const struct om_newrel *r = (const void *)(p + sizeof(*h) + i * sizeof(*r));
+
+		if (!strcmp((const char *)p + h->strings + r->name, name))
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * uses_statics prints its statics (fixtures/objmatch/static-local.c); a new
+ * function's statics of the same names renumbered them in the post object
+ * (stfu.2 -> stfu.4, inited.1 -> inited.3).  The records name the pre
+ * object's symbols, which run-pre matching learns, and the writable
+ * sections stay hidden: the new code uses the running kernel's variables,
+ * not fresh copies.  The read-only one is a constant: copied.
+ */
+START_TEST(static_locals_renumbered)
+{
+	static const char *const changed[] = { "uses_statics" };
+	const struct om_newrel *r;
+	struct om_elf e;
+
+	rewrite_fixture("static-local", changed, 1, &e);
+	r = record_named(&e, "stfu.2");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->flags, OM_NEWREL_LOCAL);
+	ck_assert_ptr_nonnull(record_named(&e, "inited.1"));
+	ck_assert_ptr_null(record_named(&e, "stfu.4"));
+	ck_assert_ptr_null(record_named(&e, "inited.3"));
+	ck_assert(!(e.sh[section(&e, "bss.stfu.4")].sh_flags & SHF_ALLOC));
+	ck_assert(!(e.sh[section(&e, "data.inited.3")].sh_flags & SHF_ALLOC));
+	ck_assert(e.sh[section(&e, ".rodata.limits.2")].sh_flags & SHF_ALLOC);
+	ck_assert_ptr_null(record_named(&e, "limits.2"));
+	ck_assert_ptr_null(record_named(&e, "limits.0"));
+	om_elf_free(&e);
+}
+END_TEST
+
 static Suite *objmatch_newmod_suite(void)
 {
 	Suite *s = suite_create("objmatch-newmod");
@@ -346,6 +392,10 @@ static Suite *objmatch_newmod_suite(void)
 	tc = tcase_create("shared-sections");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, shared_section_kept_whole);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("static-locals");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, static_locals_renumbered);
 	suite_add_tcase(s, tc);
 	return s;
 }
