@@ -57,6 +57,9 @@ static const struct expect cases[] = {
 	  "new newcomer_statics\n"
 	  "new-data inited.0\n"
 	  "new-data stfu.1\n" },
+	/* a static only another function used before */
+	{ "static-learn", 0,
+	  "changed reports\n" },
 	/* reached from f.cold in pre, from f in post: the same variable */
 	{ "static-local-cold", 0,
 	  "changed stfu_reader\n"

@@ -11,9 +11,11 @@
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "match/munit.h"
+#include "mod/prelearn.h"
 #include "runner.h"
 #include "test-objmatch-fixture.h"
 
@@ -89,6 +91,50 @@ START_TEST(missing_function_not_found)
 }
 END_TEST
 
+/*
+ * reports()' new code uses shared_count, which only counts() referenced
+ * (fixtures/objmatch/static-learn.c): counts() is matched too.  The
+ * static-local fixture's statics are all reached from the replaced
+ * function's own pre code: nothing more.
+ */
+START_TEST(learn_from_another_function)
+{
+	static const char *const f1[] = { "reports" }, *const f2[] = { "uses_statics" };
+	struct om_object *pre, *post;
+	char **learn = NULL;
+	size_t n = 0;
+
+	fixture_build("static-learn");
+	ck_assert_int_eq(om_object_open(fixture_obj("static-learn", false), test_log_options(),
+					&pre), 0);
+	ck_assert_int_eq(om_object_open(fixture_obj("static-learn", true), test_log_options(),
+					&post), 0);
+	ck_assert_int_eq(om_pre_learn(pre, post, f1, 1, test_log_options(), &learn, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(learn[0], "counts");
+	free(learn[0]);
+	free(learn);
+	/* counts' own new code: its pre code references it already */
+	ck_assert_int_eq(om_pre_learn(pre, post, (const char *const[]){ "counts" }, 1,
+				      test_log_options(), &learn, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(learn);
+	om_object_free(pre);
+	om_object_free(post);
+
+	fixture_build("static-local");
+	ck_assert_int_eq(om_object_open(fixture_obj("static-local", false), test_log_options(),
+					&pre), 0);
+	ck_assert_int_eq(om_object_open(fixture_obj("static-local", true), test_log_options(),
+					&post), 0);
+	ck_assert_int_eq(om_pre_learn(pre, post, f2, 1, test_log_options(), &learn, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(learn);
+	om_object_free(pre);
+	om_object_free(post);
+}
+END_TEST
+
 /* ------------------------------------------------------------ splice-mkpre */
 
 static char out[16384], err[16384], text[65536];
@@ -159,6 +205,7 @@ static Suite *objmatch_mkpre_suite(void)
 	tcase_add_test(lib, function_alone_in_its_section);
 	tcase_add_test(lib, shared_section_matched_whole);
 	tcase_add_test(lib, missing_function_not_found);
+	tcase_add_test(lib, learn_from_another_function);
 	suite_add_tcase(s, lib);
 	tcase_add_test(tool, tool_unit_name_in_stub);
 	tcase_add_test(tool, tool_shared_section_accepted);
