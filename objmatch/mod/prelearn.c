@@ -92,6 +92,8 @@ struct learning {
 	bool *matched;			/* per pre section */
 	char **names;
 	size_t n;
+	const struct om_symbol **refused;	/* logged once each */
+	size_t nrefused;
 };
 
 static int add_section_of(struct learning *l, const char *name)
@@ -138,6 +140,17 @@ static int learn(struct learning *l, const char *user, const struct om_symbol *v
 	}
 	if (var->bind != OM_BIND_LOCAL || !strchr(var->name, '.'))
 		return 0;	/* kallsyms may know it: splice-core tries, else refuses */
+	for (i = 0; i < l->nrefused; i++)
+		if (l->refused[i] == var)
+			return -ENOTSUP;
+	{
+		const struct om_symbol **r = realloc(l->refused, (l->nrefused + 1) * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		l->refused = r;
+		r[l->nrefused++] = var;
+	}
 	om_log(l->opts, OM_LOG_ERROR, "%s[%s]: %s: a function-scope static the new code of %s "
 	       "uses and no pre code references: run-pre matching can't find the running "
 	       "kernel's copy (a hook would have to give its address)", pre->name,
@@ -203,6 +216,7 @@ out:
 	om_diff_free(diff);
 	free(twin);
 	free(l.matched);
+	free(l.refused);
 	if (ret) {
 		for (i = 0; i < l.n; i++)
 			free(l.names[i]);

@@ -60,6 +60,9 @@ static const struct expect cases[] = {
 	/* a static only another function used before */
 	{ "static-learn", 0,
 	  "changed reports\n" },
+	/* the differ pairs it (through the table); splice-mkpre refuses it */
+	{ "static-unreachable", 0,
+	  "changed holder_user\n" },
 	/* reached from f.cold in pre, from f in post: the same variable */
 	{ "static-local-cold", 0,
 	  "changed stfu_reader\n"

@@ -135,6 +135,32 @@ START_TEST(learn_from_another_function)
 }
 END_TEST
 
+/* hits.0 is reached only through a static table: refused, named once */
+START_TEST(learn_unreachable_refused)
+{
+	static const char *const f[] = { "holder_user" };
+	static const char msg[] = "static-unreachable-pre.o[.bss.hits.0]: hits.0: a "
+		"function-scope static the new code of holder_user uses and no pre code "
+		"references: run-pre matching can't find the running kernel's copy";
+	struct om_object *pre, *post;
+	char **learn = (char **)1;
+	size_t n = 1;
+
+	fixture_build("static-unreachable");
+	ck_assert_int_eq(om_object_open(fixture_obj("static-unreachable", false),
+					test_log_options(), &pre), 0);
+	ck_assert_int_eq(om_object_open(fixture_obj("static-unreachable", true),
+					test_log_options(), &post), 0);
+	log_expect_error("no pre code references");
+	ck_assert_int_eq(om_pre_learn(pre, post, f, 1, test_log_options(), &learn, &n), -ENOTSUP);
+	ck_assert_ptr_null(learn);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_msg(log_contains(msg), "no \"%s\" in the log", msg);
+	om_object_free(pre);
+	om_object_free(post);
+}
+END_TEST
+
 /* ------------------------------------------------------------ splice-mkpre */
 
 static char out[16384], err[16384], text[65536];
@@ -189,6 +215,31 @@ START_TEST(tool_shared_section_accepted)
 }
 END_TEST
 
+/* splice-mkpre --post: the refusal is exit 2, nothing written */
+START_TEST(tool_unreachable_static_refused)
+{
+	char line[16384];
+	int rc;
+
+	fixture_build("static-unreachable");
+	snprintf(line, sizeof(line), "--id t -f holder_user --post '%s' -o '%s' '%s'",
+		 fixture_obj("static-unreachable", true), dir_path("unreachable"),
+		 fixture_obj("static-unreachable", false));
+	rc = run_tool("splice-mkpre", line, out, sizeof(out), err, sizeof(err));
+	ck_assert_int_eq(rc, 2);
+	ck_assert_msg(strstr(err, "hits.0: a function-scope static the new code of holder_user"),
+		      "stderr: %s", err);
+	ck_assert_ptr_null(stub("unreachable"));
+	/* learning from another function: counts is matched, exit 0 */
+	fixture_build("static-learn");
+	snprintf(line, sizeof(line), "--id t -f reports --post '%s' -o '%s' '%s'",
+		 fixture_obj("static-learn", true), dir_path("learn"),
+		 fixture_obj("static-learn", false));
+	ck_assert_int_eq(run_tool("splice-mkpre", line, out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(stub("learn"));
+}
+END_TEST
+
 START_TEST(tool_missing_function_fails)
 {
 	ck_assert_int_eq(mkpre("missing", "-f lonely -f nonexistent"), 1);
@@ -206,10 +257,12 @@ static Suite *objmatch_mkpre_suite(void)
 	tcase_add_test(lib, shared_section_matched_whole);
 	tcase_add_test(lib, missing_function_not_found);
 	tcase_add_test(lib, learn_from_another_function);
+	tcase_add_test(lib, learn_unreachable_refused);
 	suite_add_tcase(s, lib);
 	tcase_add_test(tool, tool_unit_name_in_stub);
 	tcase_add_test(tool, tool_shared_section_accepted);
 	tcase_add_test(tool, tool_missing_function_fails);
+	tcase_add_test(tool, tool_unreachable_static_refused);
 	suite_add_tcase(s, tool);
 	return s;
 }
