@@ -56,6 +56,7 @@ struct nm {
 	struct strset exported, pre_secs, provided;
 	/* post sections holding data objects with / without a pre twin */
 	struct strset twin_secs, new_secs;
+	struct strset new_objs;	/* post names of writable objects without a twin */
 	struct twin *twins;	/* renamed twins, sorted by post name */
 	size_t ntwins;
 	bool *keep;		/* per section */

@@ -67,6 +67,12 @@ static int label(struct nm *n, size_t site_sec, const Elf64_Rela *r, const char 
 		}
 		*addend = r->r_addend - (int64_t)e->syms[k].st_value;
 	}
+	if (nm_strset_has(&n->new_objs, om_elf_symname(e, k))) {
+		nm_finding(n, site_sec, r->r_offset, "new variable shares its section with the "
+			   "running kernel's variables, so it can't get a copy of its own (a hook "
+			   "would have to allocate it):", om_elf_symname(e, k));
+		return -ENOTSUP;
+	}
 	/* the pre object's name: what run-pre matching learned */
 	*name = nm_pre_name(n, om_elf_symname(e, k));
 	if (!(*name)[0]) {

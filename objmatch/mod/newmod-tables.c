@@ -166,6 +166,14 @@ static bool wanted(const struct nm *n, size_t t)
 		return !n->has_func[t];
 	if (!(s->sh_flags & SHF_WRITE))
 		return true;
+	/*
+	 * .data.once holds the "done" flags of WARN_ONCE(), printk_once(),
+	 * DO_ONCE_LITE(): a new one in kept code takes the section along; the
+	 * kept code's old flags are then fresh copies, so each of its
+	 * warnings may print once more.  Nothing else depends on them.
+	 */
+	if (!strcmp(name, ".data.once") && nm_strset_has(&n->new_secs, name))
+		return true;
 	if (nm_strset_has(&n->twin_secs, name))
 		return false;	/* holds a variable the running kernel has */
 	if (nm_strset_has(&n->new_secs, name))

@@ -14,6 +14,12 @@
  * holds a data object without a twin: ".bss.stfu.1" is the running
  * kernel's ".bss.stfu.0", not a fresh zero.  The same holds for functions
  * gcc renamed ("f.constprop.1" -> "f.constprop.0").
+ *
+ * A new variable in a section that also holds the running kernel's
+ * variables can't get a copy of its own (the section is kept or not as a
+ * whole), except in .data.once: see newmod-tables.c, wanted().  A record
+ * for it would name a variable the running kernel does not have, or
+ * worse, another one of the same name: refused (newmod-reloc.c, label()).
  */
 #include "config.h"
 
@@ -69,8 +75,11 @@ int nm_read_twins(struct nm *n)
 			;
 		else if (it->pre)
 			ret = nm_strset_add(&n->twin_secs, p->sec->name);
-		else
+		else {
 			ret = nm_strset_add(&n->new_secs, p->sec->name);
+			if (!ret)
+				ret = nm_strset_add(&n->new_objs, p->name);
+		}
 		if (!ret && p && it->pre && strcmp(p->name, it->pre->name))
 			ret = add_twin(n, p->name, it->pre->name);
 	}
@@ -102,4 +111,5 @@ void nm_free_twins(struct nm *n)
 	free(n->twins);
 	nm_strset_free(&n->twin_secs);
 	nm_strset_free(&n->new_secs);
+	nm_strset_free(&n->new_objs);
 }

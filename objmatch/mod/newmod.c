@@ -74,6 +74,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obj/arch.h"
 #include "obj/internal.h"
 #include "blob/blob.h"
 #include "mod/elfraw.h"
@@ -161,8 +162,14 @@ int64_t nm_target_offset(const struct nm *n, size_t site_sec, const Elf64_Rela *
 
 	if (nm_is_jump_key(n, site_sec, r->r_offset))
 		off &= ~(int64_t)3;
-	else if (om_elf_reloc_pcrel(type) && (n->e.sh[site_sec].sh_flags & SHF_EXECINSTR))
-		off += om_elf_reloc_width(type);
+	else if (om_elf_reloc_pcrel(type) && (n->e.sh[site_sec].sh_flags & SHF_EXECINSTR)) {
+		/* and an immediate after the field ("movb $1, done(%rip)": done-5) */
+		int imm = n->e.sh[site_sec].sh_type == SHT_NOBITS ? -1 :
+			  arch_pcrel_imm(n->e.buf + n->e.sh[site_sec].sh_offset,
+					 n->e.sh[site_sec].sh_size, r->r_offset);
+
+		off += om_elf_reloc_width(type) + (imm > 0 ? imm : 0);
+	}
 	return off + (int64_t)n->e.syms[ELF64_R_SYM(r->r_info)].st_value;
 }
 

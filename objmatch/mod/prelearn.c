@@ -31,6 +31,7 @@ static const struct om_symbol *reloc_target(const struct om_section *sec, const 
 	const struct om_symbol *sym = r->sym;
 	int64_t off;
 	unsigned int k;
+	int imm;
 
 	if (!sym || !sym->sec || !ar)
 		return NULL;
@@ -39,8 +40,11 @@ static const struct om_symbol *reloc_target(const struct om_section *sec, const 
 	off = (int64_t)sym->value + r->addend;
 	if (ar->pcrel)
 		off += arch_pcrel_bias(ar, !!(sec->flags & OM_SEC_CODE));
-	/* an immediate may follow the displacement: up to slack more bytes */
-	for (k = 0; k <= (ar->pcrel ? arch_pcrel_slack() : 0); k++) {
+	/* an immediate may follow the displacement: its size, or the slack */
+	imm = ar->pcrel && (sec->flags & OM_SEC_CODE) ?
+	      arch_pcrel_imm(sec->data, sec->size, r->offset) : 0;
+	for (k = imm < 0 ? 0 : (unsigned int)imm;
+	     k <= (imm < 0 ? arch_pcrel_slack() : (unsigned int)imm); k++) {
 		const struct om_symbol *t;
 
 		if (off + k < 0 || (uint64_t)(off + k) >= sym->sec->size)

@@ -234,3 +234,45 @@ const char *arch_unsafe_text(const char *name)
 		       "traced replacement is unsafe, and cpu_in_idle() would not know it";
 	return NULL;
 }
+
+/*
+ * Bytes of immediate after the rip-relative displacement at @field of
+ * code @code (@size bytes), from the opcode and ModRM byte before it; -1
+ * when they don't tell.  The reference's target is then exact, instead of
+ * somewhere in the slack: "movb $1, done(%rip)" (c6 05 disp8 01) is
+ * R_X86_64_PC32 done-5, and with done at +8 of .data.once the byte at +7
+ * belongs to the flag before it.  Layout: [prefixes][REX] opcode ModRM
+ * disp32 [imm]; ModRM with mod 00 and r/m 101 is rip-relative.
+ */
+int arch_pcrel_imm(const unsigned char *code, uint64_t size, uint64_t field)
+{
+	unsigned char modrm, op, before;
+	bool word;
+
+	if (!code || field < 2 || field > size)
+		return -1;
+	modrm = code[field - 1];
+	if ((modrm & 0xc7) != 0x05)
+		return -1;
+	op = code[field - 2];
+	before = field >= 3 ? code[field - 3] : 0;
+	if (before == 0x0f)	/* two-byte opcode, or a byte of the previous insn */
+		return op == 0xba ? 1 : -1;
+	if (field >= 4 && code[field - 4] == 0x0f && (before == 0x3a || before == 0x38))
+		return before == 0x3a ? 1 : 0;
+	/* an operand-size prefix, before a REX prefix if there is one */
+	word = before == 0x66 ||
+	       (before >= 0x40 && before <= 0x4f && field >= 4 && code[field - 4] == 0x66);
+	switch (op) {
+	case 0x80: case 0x83: case 0xc0: case 0xc1: case 0xc6: case 0x6b:
+		return 1;
+	case 0x81: case 0xc7: case 0x69:
+		return word ? 2 : 4;
+	case 0xf6:
+		return ((modrm >> 3) & 7) < 2 ? 1 : 0;	/* test $imm8 */
+	case 0xf7:
+		return ((modrm >> 3) & 7) < 2 ? (word ? 2 : 4) : 0;
+	default:
+		return 0;
+	}
+}

@@ -33,6 +33,12 @@ const struct arch_reloc *arch_reloc(uint32_t type);
  */
 int64_t arch_pcrel_bias(const struct arch_reloc *r, bool in_code);
 unsigned int arch_pcrel_slack(void);
+/*
+ * The immediate's size after the rip-relative field at offset @field of
+ * code @code (@size bytes), read from the instruction's opcode and ModRM
+ * byte: 0..4, or -1 when unknown (then anywhere in the slack).
+ */
+int arch_pcrel_imm(const unsigned char *code, uint64_t size, uint64_t field);
 
 /* The patch is a jump of this many bytes (e9 rel32). */
 unsigned int arch_jump_size(void);

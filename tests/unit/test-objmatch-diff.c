@@ -57,6 +57,13 @@ static const struct expect cases[] = {
 	  "new newcomer_statics\n"
 	  "new-data inited.0\n"
 	  "new-data stfu.1\n" },
+	/* new variables next to old ones: old_once's "movb $1, done(%rip)"
+	 * (an immediate after the field) still lands on its own flag */
+	{ "data-shared", 0,
+	  "changed uses_new\n"
+	  "changed warns\n"
+	  "new-data done_new.0\n"
+	  "new-data new_tunable\n" },
 	/* a static only another function used before */
 	{ "static-learn", 0,
 	  "changed reports\n" },

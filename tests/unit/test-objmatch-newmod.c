@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,12 @@ static const char *symvers(void)
 	return path;
 }
 
-/* Rewrite @fixture-post.o keeping @changed; open the result into @e. */
-static void rewrite_fixture(const char *fixture, const char *const *changed, size_t n,
-			    struct om_elf *e)
+/*
+ * Rewrite @fixture-post.o keeping @changed: the result; 0: opened into @e.
+ * @expect: an error the rewrite is to log, or NULL.
+ */
+static int try_rewrite(const char *fixture, const char *const *changed, size_t n,
+		       struct om_elf *e, const char *expect)
 {
 	static char out[4096], unit[256];
 	const char *sv[1] = { symvers() };
@@ -50,13 +54,24 @@ static void rewrite_fixture(const char *fixture, const char *const *changed, siz
 		.out = out, .changed = changed, .nchanged = n, .symvers = sv, .nsymvers = 1,
 		.unit = unit,
 	};
+	int ret;
 
 	fixture_build(fixture);
 	snprintf(unit, sizeof(unit), "%s.o", fixture);
 	snprintf(out, sizeof(out), "%s/%s-new.o", test_tmpdir(), fixture);
 	log_reset();
-	ck_assert_int_eq(om_newmod_rewrite(&o, test_log_options()), 0);
-	ck_assert_int_eq(om_elf_open(e, out, test_log_options()), 0);
+	if (expect)
+		log_expect_error(expect);
+	ret = om_newmod_rewrite(&o, test_log_options());
+	if (!ret)
+		ck_assert_int_eq(om_elf_open(e, out, test_log_options()), 0);
+	return ret;
+}
+
+static void rewrite_fixture(const char *fixture, const char *const *changed, size_t n,
+			    struct om_elf *e)
+{
+	ck_assert_int_eq(try_rewrite(fixture, changed, n, e, NULL), 0);
 }
 
 static void rewrite(const char *const *changed, size_t n, struct om_elf *e)
@@ -380,6 +395,30 @@ START_TEST(static_locals_renumbered)
 }
 END_TEST
 
+/*
+ * fixtures/objmatch/data-shared.c: warns() gains a once-flag in .data.once,
+ * which then comes along (kept, no record); uses_new() reads a new
+ * variable in .data..read_mostly, which also holds one the running kernel
+ * has: refused, named.
+ */
+START_TEST(new_variable_in_shared_section)
+{
+	static const char *const once[] = { "warns" }, *const shared[] = { "uses_new" };
+	struct om_elf e;
+
+	rewrite_fixture("data-shared", once, 1, &e);
+	ck_assert(e.sh[section(&e, ".data.once")].sh_flags & SHF_ALLOC);
+	ck_assert_ptr_null(record_named(&e, "done_new.0"));
+	om_elf_free(&e);
+
+	ck_assert_int_eq(try_rewrite("data-shared", shared, 1, &e,
+				     "places can't be loaded as new code"), -ENOTSUP);
+	ck_assert(log_contains("uses_new+0x7: new variable shares its section with the "
+			       "running kernel's variables, so it can't get a copy of its own "
+			       "(a hook would have to allocate it): new_tunable"));
+}
+END_TEST
+
 static Suite *objmatch_newmod_suite(void)
 {
 	Suite *s = suite_create("objmatch-newmod");
@@ -396,6 +435,7 @@ static Suite *objmatch_newmod_suite(void)
 	tc = tcase_create("static-locals");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, static_locals_renumbered);
+	tcase_add_test(tc, new_variable_in_shared_section);
 	suite_add_tcase(s, tc);
 	return s;
 }
