@@ -127,8 +127,10 @@ static int learn(struct learning *l, const char *user, const struct om_symbol *v
 	for (i = 0; i < pre->nsyms; i++) {
 		const struct om_symbol *f = &pre->syms[i];
 
+		/* __init and __exit code is gone from the running kernel */
 		if (f->type != OM_SYM_FUNC || !f->sec || !(f->sec->flags & OM_SEC_CODE) ||
-		    arch_is_init_section(f->sec->name) || !func_uses(f, var))
+		    arch_is_init_section(f->sec->name) || !strncmp(f->sec->name, ".exit.", 6) ||
+		    !func_uses(f, var))
 			continue;
 		v = realloc(l->names, (l->n + 1) * sizeof(*v));
 		if (!v)
