@@ -308,6 +308,10 @@ static int make_pre(const struct sc_opts *opts, const char *mkpre, const struct 
 	/* pre functions that lead to variables the new code uses are matched too */
 	arg(&a, "--post");
 	arg(&a, post_o);
+	for (j = 0; j < u->added.n; j++) {
+		arg(&a, "-a");
+		arg(&a, u->added.v[j]);
+	}
 	arg(&a, "-o");
 	arg(&a, dir);
 	arg(&a, pre_o);

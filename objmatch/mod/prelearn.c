@@ -165,8 +165,8 @@ static int learn(struct learning *l, const char *user, const struct om_symbol *v
 }
 
 int om_pre_learn(const struct om_object *pre, const struct om_object *post,
-		 const char *const *funcs, size_t n, const struct om_options *opts,
-		 char ***learn_out, size_t *nlearn)
+		 const char *const *funcs, size_t n, const char *const *added, size_t nadded,
+		 const struct om_options *opts, char ***learn_out, size_t *nlearn)
 {
 	struct om_options quiet = { .log = opts->log, .log_ctx = opts->log_ctx,
 				    .log_level = OM_LOG_ERROR };
@@ -190,13 +190,15 @@ int om_pre_learn(const struct om_object *pre, const struct om_object *post,
 			twin[diff->items[i].post->index] = diff->items[i].pre;
 	for (f = 0; !ret && f < n; f++)
 		ret = add_section_of(&l, funcs[f]);
-	for (f = 0; !ret && f < n; f++) {
+	for (f = 0; !ret && f < n + nadded; f++) {
+		const char *fn = f < n ? funcs[f] : added[f - n];
+
 		for (k = 0; !ret && k < 2; k++) {
 			char name[512];
 			const struct om_symbol *g;
 			const struct om_section *sec;
 
-			snprintf(name, sizeof(name), k ? "%s.cold" : "%s", funcs[f]);
+			snprintf(name, sizeof(name), k ? "%s.cold" : "%s", fn);
 			g = func_named(post, name);
 			if (!g)
 				continue;
@@ -205,10 +207,11 @@ int om_pre_learn(const struct om_object *pre, const struct om_object *post,
 			     !ret && i < sec->nrelocs && sec->relocs[i].offset < g->value + g->size; i++) {
 				const struct om_symbol *d = reloc_target(sec, &sec->relocs[i]);
 
+				/* pr_debug() descriptors come with the new code */
 				if (!d || d->type != OM_SYM_OBJECT || !(d->sec->flags & OM_SEC_WRITE) ||
-				    !twin[d->index])
+				    !twin[d->index] || !strcmp(d->sec->name, "__dyndbg"))
 					continue;
-				ret = learn(&l, funcs[f], twin[d->index]);
+				ret = learn(&l, fn, twin[d->index]);
 				if (ret == -ENOTSUP) {
 					refused++;
 					ret = 0;

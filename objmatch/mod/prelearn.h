@@ -12,7 +12,8 @@
 #include "obj/objmatch.h"
 
 /*
- * The new code of @funcs (in @post) reaches writable data of the unit
+ * The new code of @funcs (in @post; and of @added, new functions of the
+ * patch, which have no pre code) reaches writable data of the unit
  * (statics, function-scope statics) that run-pre matching learns only from
  * pre code that references it.  For each such variable no replaced
  * function's pre code references, one pre function that does is named in
@@ -22,7 +23,7 @@
  * to it); -ENOMEM.
  */
 int om_pre_learn(const struct om_object *pre, const struct om_object *post,
-		 const char *const *funcs, size_t n, const struct om_options *opts,
-		 char ***learn, size_t *nlearn);
+		 const char *const *funcs, size_t n, const char *const *added, size_t nadded,
+		 const struct om_options *opts, char ***learn, size_t *nlearn);
 
 #endif

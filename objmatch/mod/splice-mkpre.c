@@ -49,6 +49,8 @@ static void usage(FILE *f)
 		"                       file name); the new code names its unit the same way\n"
 		"  -p, --post POST.o    the unit with the patch: also match the pre functions that\n"
 		"                       reference variables the FUNCs' new code uses\n"
+		"  -a, --added FUNC     with --post: a new function of the patch whose variables\n"
+		"                       must be learned too (repeatable)\n"
 		"  -o, --output DIR     where to write Kbuild, stub.c, unit.o_shipped, blob.bin\n"
 		"  -h, --help, -V, --version\n");
 }
@@ -62,6 +64,7 @@ int main(int argc, char **argv)
 		{ "function", required_argument, NULL, 'f' },
 		{ "unit", required_argument, NULL, 'u' },
 		{ "post", required_argument, NULL, 'p' },
+		{ "added", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -71,16 +74,16 @@ int main(int argc, char **argv)
 	const char *id = NULL, *target = NULL, *dir = NULL;
 	char name[64], path[PATH_MAX + 32], absdir[PATH_MAX], *text = NULL;
 	const char *unit = NULL, *post_o = NULL;
-	const char **funcs = NULL;
+	const char **funcs = NULL, **added = NULL;
 	char **learn = NULL;
-	size_t nfuncs = 0, bloblen = 0, nlearn = 0, i;
+	size_t nfuncs = 0, nadded = 0, bloblen = 0, nlearn = 0, i;
 	struct om_object *obj = NULL, *post = NULL;
 	struct om_munit_build *mb = NULL;
 	void *blob = NULL;
 	int c, status = 1;
 
 	name[0] = 0;
-	while ((c = getopt_long(argc, argv, "i:t:n:f:u:p:o:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:f:u:p:a:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': id = optarg; break;
 		case 't': target = optarg; break;
@@ -93,6 +96,12 @@ int main(int argc, char **argv)
 			break;
 		case 'u': unit = optarg; break;
 		case 'p': post_o = optarg; break;
+		case 'a':
+			added = realloc(added, (nadded + 1) * sizeof(*added));
+			if (!added)
+				return 1;
+			added[nadded++] = optarg;
+			break;
 		case 'o': dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("splice-mkpre (splice) %s\n", PACKAGE_VERSION); return 0;
@@ -129,7 +138,7 @@ int main(int argc, char **argv)
 
 		if (om_object_open(post_o, &opts, &post))
 			goto out;
-		c = om_pre_learn(obj, post, funcs, nfuncs, &opts, &learn, &nlearn);
+		c = om_pre_learn(obj, post, funcs, nfuncs, added, nadded, &opts, &learn, &nlearn);
 		if (c == -ENOTSUP)
 			status = 2;	/* can't be found in the running kernel: refused */
 		if (c)
@@ -218,5 +227,6 @@ out:
 		free(learn[i]);
 	free(learn);
 	free(funcs);
+	free(added);
 	return status;
 }

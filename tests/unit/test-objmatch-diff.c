@@ -66,7 +66,8 @@ static const struct expect cases[] = {
 	  "new-data new_tunable\n" },
 	/* a static only another function used before */
 	{ "static-learn", 0,
-	  "changed reports\n" },
+	  "changed reports\n"
+	  "new peek\n" },
 	/* the differ pairs it (through the table); splice-mkpre refuses it */
 	{ "static-unreachable", 0,
 	  "changed holder_user\n" },

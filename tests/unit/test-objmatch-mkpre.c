@@ -92,8 +92,9 @@ START_TEST(missing_function_not_found)
 END_TEST
 
 /*
- * reports()' new code uses shared_count, which only counts() referenced
- * (fixtures/objmatch/static-learn.c): counts() is matched too.  The
+ * reports()' new code, and the new peek()'s, use shared_count, which only
+ * counts() referenced (fixtures/objmatch/static-learn.c): counts() is
+ * matched too.  The
  * static-local fixture's statics are all reached from the replaced
  * function's own pre code: nothing more.
  */
@@ -109,13 +110,20 @@ START_TEST(learn_from_another_function)
 					&pre), 0);
 	ck_assert_int_eq(om_object_open(fixture_obj("static-learn", true), test_log_options(),
 					&post), 0);
-	ck_assert_int_eq(om_pre_learn(pre, post, f1, 1, test_log_options(), &learn, &n), 0);
+	ck_assert_int_eq(om_pre_learn(pre, post, f1, 1, NULL, 0, test_log_options(), &learn, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(learn[0], "counts");
+	free(learn[0]);
+	free(learn);
+	/* peek, a new function, uses it too: learned for it alone as well */
+	ck_assert_int_eq(om_pre_learn(pre, post, NULL, 0, (const char *const[]){ "peek" }, 1,
+				      test_log_options(), &learn, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(learn[0], "counts");
 	free(learn[0]);
 	free(learn);
 	/* counts' own new code: its pre code references it already */
-	ck_assert_int_eq(om_pre_learn(pre, post, (const char *const[]){ "counts" }, 1,
+	ck_assert_int_eq(om_pre_learn(pre, post, (const char *const[]){ "counts" }, 1, NULL, 0,
 				      test_log_options(), &learn, &n), 0);
 	ck_assert_uint_eq(n, 0);
 	free(learn);
@@ -127,7 +135,7 @@ START_TEST(learn_from_another_function)
 					&pre), 0);
 	ck_assert_int_eq(om_object_open(fixture_obj("static-local", true), test_log_options(),
 					&post), 0);
-	ck_assert_int_eq(om_pre_learn(pre, post, f2, 1, test_log_options(), &learn, &n), 0);
+	ck_assert_int_eq(om_pre_learn(pre, post, f2, 1, NULL, 0, test_log_options(), &learn, &n), 0);
 	ck_assert_uint_eq(n, 0);
 	free(learn);
 	om_object_free(pre);
@@ -152,7 +160,7 @@ START_TEST(learn_unreachable_refused)
 	ck_assert_int_eq(om_object_open(fixture_obj("static-unreachable", true),
 					test_log_options(), &post), 0);
 	log_expect_error("no pre code references");
-	ck_assert_int_eq(om_pre_learn(pre, post, f, 1, test_log_options(), &learn, &n), -ENOTSUP);
+	ck_assert_int_eq(om_pre_learn(pre, post, f, 1, NULL, 0, test_log_options(), &learn, &n), -ENOTSUP);
 	ck_assert_ptr_null(learn);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_msg(log_contains(msg), "no \"%s\" in the log", msg);
