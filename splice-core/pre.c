@@ -388,28 +388,35 @@ enum splice_cause splice_pre_match(struct splice_upd *u)
 /*
  * Where the matched pre code of function @name (of module @objname, NULL
  * for vmlinux; of pre unit @unit, NULL: any) runs.  0, or -ENOENT if no
- * pre unit matched it.
+ * pre unit matched it.  The function's own symbol, not its section, gives
+ * the address: a section several functions share (__sched's .sched.text)
+ * is matched whole, and its functions run at the section's address plus
+ * their offsets.
  */
 int splice_pre_lookup(struct splice_upd *u, const char *objname, const char *unit,
 		      const char *name, unsigned long *addr)
 {
 	struct splice_pre_unit *pu;
-	u32 s;
+	u32 i;
 	u64 a;
 
 	lockdep_assert_held(&splice_mutex);
 	list_for_each_entry(pu, &splice_pres, node) {
+		const struct om_munit *mu = &pu->bu.unit;
+
 		if (strcmp(pu->pub->id, u->pub->id) || !pu->match ||
 		    (unit && strcmp(unit, pu->pub->unit)))
 			continue;
 		if ((objname == NULL) != (pu->pub->objname == NULL) ||
 		    (objname && strcmp(objname, pu->pub->objname)))
 			continue;
-		for (s = 0; s < pu->bu.unit.nsections; s++) {
-			const char *fn = splice_sec_func(&pu->bu.unit, s);
+		for (i = 0; i < mu->nsyms; i++) {
+			const struct om_msym *sym = &mu->syms[i];
 
-			if (fn && !strcmp(fn, name) && om_match_section_matched(pu->match, s) &&
-			    !om_match_section_addr(pu->match, s, &a)) {
+			if (sym->kind == OM_MSYM_FUNC && sym->section >= 0 &&
+			    !strcmp(sym->name, name) &&
+			    om_match_section_matched(pu->match, sym->section) &&
+			    !om_match_symbol_addr(pu->match, i, 0, &a)) {
 				*addr = a;
 				return 0;
 			}

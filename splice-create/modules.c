@@ -280,12 +280,16 @@ static int make_pre(const struct sc_opts *opts, const char *mkpre, const struct 
 		    const char *staging, struct sc_reasons *reasons)
 {
 	struct argv a = { 0 };
-	char *pre_o = NULL;
+	char *pre_o = NULL, *post_o = NULL;
 	size_t j;
 	int err;
 
 	if (asprintf(&pre_o, "%s/pre/%s", staging, u->name) < 0)
 		return -ENOMEM;
+	if (asprintf(&post_o, "%s/post/%s", staging, u->name) < 0) {
+		free(pre_o);
+		return -ENOMEM;
+	}
 	arg(&a, mkpre);
 	arg(&a, "--id");
 	arg(&a, m->id);
@@ -301,12 +305,20 @@ static int make_pre(const struct sc_opts *opts, const char *mkpre, const struct 
 		arg(&a, "-f");
 		arg(&a, u->changed.v[j]);
 	}
+	/* pre functions that lead to variables the new code uses are matched too */
+	arg(&a, "--post");
+	arg(&a, post_o);
+	for (j = 0; j < u->added.n; j++) {
+		arg(&a, "-a");
+		arg(&a, u->added.v[j]);
+	}
 	arg(&a, "-o");
 	arg(&a, dir);
 	arg(&a, pre_o);
 	err = run_tool(opts, &a, reasons, u->name);
 	argv_free(&a);
 	free(pre_o);
+	free(post_o);
 	return err;
 }
 

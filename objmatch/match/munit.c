@@ -243,13 +243,12 @@ static void skip_entry_padding(struct om_munit_build *b, const struct om_section
 			b->syms[i].value -= pad;
 }
 
-/* The function called @name that starts a section, or NULL. */
-static const struct om_symbol *section_func_named(const struct om_object *obj,
-						  const char *name)
+/* The function called @name, wherever it is in its section, or NULL. */
+static const struct om_symbol *func_named(const struct om_object *obj, const char *name)
 {
 	const struct om_symbol *sym = om_symbol_by_name(obj, name);
 
-	while (sym && (sym->type != OM_SYM_FUNC || !sym->sec || !starts_section(sym)))
+	while (sym && (sym->type != OM_SYM_FUNC || !sym->sec))
 		sym = om_symbol_next_same(obj, sym);
 	return sym;
 }
@@ -264,27 +263,26 @@ static size_t funcs_in(const struct om_section *sec)
 }
 
 /*
- * Why function @name can't be matched: -ENOTSUP when it shares its section
- * with other functions (__sched, __kprobes, ... put functions into one
- * named section even with -ffunction-sections), else -ENOENT.
+ * Mark the section of function @sym for matching.  A section several
+ * functions share (__sched puts schedule() and friends into .sched.text,
+ * __kprobes into .kprobes.text, even with -ffunction-sections) is matched
+ * whole: the linker moves an input section as one block, so the running
+ * kernel has its functions at the same distances from each other, the
+ * alignment padding between them included, and each one's address is the
+ * section's plus its offset (om_match_symbol_addr()).  Every function of
+ * it must then match, not only @sym: they were all built from the running
+ * kernel's source.
  */
-static int not_alone(const struct om_object *obj, const char *name,
-		     const struct om_options *opts)
+static void mark_match(struct om_munit_build *b, const struct om_object *obj,
+		       const struct om_symbol *sym, const struct om_options *opts)
 {
-	const struct om_symbol *sym = om_symbol_by_name(obj, name);
+	size_t n = funcs_in(sym->sec);
 
-	while (sym && (sym->type != OM_SYM_FUNC || !sym->sec))
-		sym = om_symbol_next_same(obj, sym);
-	if (!sym) {
-		om_log(opts, OM_LOG_ERROR, "%s: no function %s to match", obj->name, name);
-		return -ENOENT;
-	}
-	om_log(opts, OM_LOG_ERROR,
-	       "%s[%s+0x%llx]: %s shares the section with %zu other functions (an attribute "
-	       "such as __sched places them there): splice replaces only functions that "
-	       "have a section of their own", obj->name, sym->sec->name,
-	       (unsigned long long)sym->value, name, funcs_in(sym->sec) - 1);
-	return -ENOTSUP;
+	if (n > 1 && !(b->secs[sym->sec->index].flags & OM_MSEC_MATCH))
+		om_log(opts, OM_LOG_INFO, "%s[%s]: %s shares the section with %zu other "
+		       "functions: the section is matched whole", obj->name,
+		       sym->sec->name, sym->name, n - 1);
+	b->secs[sym->sec->index].flags |= OM_MSEC_MATCH;
 }
 
 int om_munit_build(const struct om_object *obj, const char *const *funcs, size_t n,
@@ -368,23 +366,20 @@ int om_munit_build(const struct om_object *obj, const char *const *funcs, size_t
 			b->secs[i].flags |= OM_MSEC_MATCH;
 	}
 	for (i = 0; funcs && i < n; i++) {
-		const struct om_symbol *sym = section_func_named(obj, funcs[i]);
+		const struct om_symbol *sym = func_named(obj, funcs[i]);
 		char cold[512];
 
 		if (!sym) {
-			ret = not_alone(obj, funcs[i], opts);
+			om_log(opts, OM_LOG_ERROR, "%s: no function %s to match", obj->name, funcs[i]);
+			ret = -ENOENT;
 			goto fail;
 		}
-		if (funcs_in(sym->sec) > 1) {
-			ret = not_alone(obj, funcs[i], opts);
-			goto fail;
-		}
-		b->secs[sym->sec->index].flags |= OM_MSEC_MATCH;
+		mark_match(b, obj, sym, opts);
 		/* its unlikely part is code a thread can be in too */
 		snprintf(cold, sizeof(cold), "%s.cold", funcs[i]);
-		sym = section_func_named(obj, cold);
+		sym = func_named(obj, cold);
 		if (sym)
-			b->secs[sym->sec->index].flags |= OM_MSEC_MATCH;
+			mark_match(b, obj, sym, opts);
 	}
 	*out = b;
 	return 0;

@@ -44,12 +44,30 @@ struct table {
 #define DDEBUG_SECTION	"__dyndbg"
 #define DDEBUG_SIZE	56
 
+/* a post symbol and its pre twin's other name (newmod-twins.c) */
+struct twin {
+	char *post, *pre;
+};
+
 struct nm {
 	const struct om_newmod_opts *o;
 	const struct om_options *opts;
 	struct om_elf e;
 	struct strset exported, pre_secs, provided;
+	/* post sections holding data objects with / without a pre twin */
+	struct strset twin_secs, new_secs;
+	struct strset new_objs;	/* post names of writable objects without a twin */
+	struct twin *twins;	/* renamed twins, sorted by post name */
+	size_t ntwins;
 	bool *keep;		/* per section */
+	/*
+	 * Kept sections several functions share (__sched's .sched.text):
+	 * the chosen functions' ranges [start, end); the rest of the
+	 * section is ballast (newmod-tables.c, keep_section_of()).
+	 */
+	bool *shared;		/* per section */
+	struct own { size_t sec; uint64_t start, end; } *own;
+	size_t nown;
 	size_t *rela;		/* per section: its RELA section, or 0 */
 	bool *has_func;		/* per section: defines a FUNC symbol */
 	size_t *secsym;		/* per section: a symbol for it (0: none) */
@@ -82,6 +100,7 @@ size_t nm_sym_at(const struct nm *n, size_t s, int64_t off);
 void nm_finding(struct nm *n, size_t s, uint64_t off, const char *what, const char *sym);
 bool nm_is_jump_key(const struct nm *n, size_t s, uint64_t off);
 int64_t nm_target_offset(const struct nm *n, size_t site_sec, const Elf64_Rela *r);
+bool nm_ballast(const struct nm *n, size_t s, uint64_t off);
 
 /* newmod-symvers.c */
 bool nm_strset_has(const struct strset *s, const char *name);
@@ -97,6 +116,11 @@ int nm_close_keep(struct nm *n);
 int nm_filter_table(struct nm *n, const struct table *t);
 int nm_note_replacements(struct nm *n);
 bool nm_in_replacement(const struct nm *n, size_t s, uint64_t off);
+
+/* newmod-twins.c */
+int nm_read_twins(struct nm *n);
+const char *nm_pre_name(const struct nm *n, const char *post);
+void nm_free_twins(struct nm *n);
 
 /* newmod-dyndbg.c */
 size_t nm_dd_entry(const struct nm *n, size_t s, const Elf64_Rela *r);

@@ -67,7 +67,14 @@ static int label(struct nm *n, size_t site_sec, const Elf64_Rela *r, const char 
 		}
 		*addend = r->r_addend - (int64_t)e->syms[k].st_value;
 	}
-	*name = om_elf_symname(e, k);
+	if (nm_strset_has(&n->new_objs, om_elf_symname(e, k))) {
+		nm_finding(n, site_sec, r->r_offset, "new variable shares its section with the "
+			   "running kernel's variables, so it can't get a copy of its own (a hook "
+			   "would have to allocate it):", om_elf_symname(e, k));
+		return -ENOTSUP;
+	}
+	/* the pre object's name: what run-pre matching learned */
+	*name = nm_pre_name(n, om_elf_symname(e, k));
 	if (!(*name)[0]) {
 		nm_finding(n, site_sec, r->r_offset, "references a symbol with no name in",
 			om_elf_secname(e, s));
@@ -137,8 +144,9 @@ static bool loader_resolves(const struct nm *n, const Elf64_Rela *r)
 	size_t symi = ELF64_R_SYM(r->r_info), s = om_elf_symsec(e, symi);
 	const char *name;
 
-	if (s)
-		return n->keep[s];
+	if (s)	/* a ballast function's symbol: the module does not define it */
+		return n->keep[s] && (ELF64_ST_TYPE(e->syms[symi].st_info) == STT_SECTION ||
+				      !nm_ballast(n, s, e->syms[symi].st_value));
 	if (e->syms[symi].st_shndx != SHN_UNDEF)
 		return true;	/* SHN_ABS */
 	name = om_elf_symname(e, symi);
@@ -265,6 +273,22 @@ void nm_hide_and_weaken(struct nm *n)
 		Elf64_Sym *sym = &e->syms[i];
 		size_t s = om_elf_symsec(e, i);
 
+		if (s && n->keep[s] && ELF64_ST_TYPE(sym->st_info) != STT_SECTION &&
+		    nm_ballast(n, s, sym->st_value)) {
+			/* ballast (keep_section_of()): the running kernel's */
+			if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL) {
+				sym->st_shndx = SHN_ABS;
+				sym->st_value = 0;
+				sym->st_size = 0;
+				sym->st_info = ELF64_ST_INFO(STB_LOCAL, STT_NOTYPE);
+			} else {
+				sym->st_shndx = SHN_UNDEF;
+				sym->st_value = 0;
+				sym->st_size = 0;
+				sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
+			}
+			continue;
+		}
 		if (ELF64_ST_BIND(sym->st_info) == STB_LOCAL)
 			continue;
 		if (s && !n->keep[s]) {

@@ -54,11 +54,11 @@ static bool is_special(const char *name)
 
 /* ------------------------------------------------------------ what stays */
 
-/* The function symbol @name, alone in its section. */
+/* The function symbol @name. */
 static int find_func(struct nm *n, const char *name, size_t *out)
 {
 	struct om_elf *e = &n->e;
-	size_t i, s, k, found = 0;
+	size_t i, found = 0;
 
 	for (i = 1; i < e->nsyms; i++)
 		if (ELF64_ST_TYPE(e->syms[i].st_info) == STT_FUNC && om_elf_symsec(e, i) &&
@@ -73,18 +73,54 @@ static int find_func(struct nm *n, const char *name, size_t *out)
 		om_log(n->opts, OM_LOG_ERROR, "%s: %s: no such function", e->name, name);
 		return -ENOENT;
 	}
-	s = om_elf_symsec(e, found);
+	*out = found;
+	return 0;
+}
+
+/*
+ * Keep the section of function symbol @f.  A section it shares with other
+ * functions (__sched puts schedule() and friends into .sched.text,
+ * __kprobes into .kprobes.text, even with -ffunction-sections) is kept
+ * whole, relocated like any kept code: the assembler resolved calls and
+ * jumps between its functions ("call 0 <st>", "jmp 20 <gl>" with no
+ * relocation), so the other functions' code must be where the kept one's
+ * branches land.  They are ballast: copies of code the running kernel
+ * has (the pre section was matched whole, so every symbol they use was
+ * learned), that the module does not define.  Their symbols become
+ * undefined (nm_hide_and_weaken()), and a relocation naming one becomes a
+ * record for the running kernel's.  f owns [f, the next symbol of the
+ * section or its end), its alignment padding included.  The copy keeps the
+ * section's name: in a module, .kprobes.text is still blacklisted for
+ * kprobes (add_module_kprobe_blacklist()).
+ */
+static int keep_section_of(struct nm *n, size_t f)
+{
+	struct om_elf *e = &n->e;
+	size_t s = om_elf_symsec(e, f), k, others = 0;
+	uint64_t start = e->syms[f].st_value, end = e->sh[s].sh_size;
+	struct own *p;
+
 	for (k = 0; k < n->nbyaddr; k++) {
 		size_t j = n->byaddr[k];
 
-		if (j != found && om_elf_symsec(e, j) == s && ELF64_ST_TYPE(e->syms[j].st_info) == STT_FUNC) {
-			om_log(n->opts, OM_LOG_ERROR,
-			       "%s[%s]: %s shares its section with %s: build with -ffunction-sections",
-			       e->name, om_elf_secname(e, s), name, om_elf_symname(e, j));
-			return -EINVAL;
-		}
+		if (j == f || om_elf_symsec(e, j) != s)
+			continue;
+		if (ELF64_ST_TYPE(e->syms[j].st_info) == STT_FUNC)
+			others++;
+		if (e->syms[j].st_value > start && e->syms[j].st_value < end)
+			end = e->syms[j].st_value;
 	}
-	*out = found;
+	n->keep[s] = true;
+	if (!others)
+		return 0;
+	p = realloc(n->own, (n->nown + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	n->own = p;
+	n->own[n->nown++] = (struct own){ .sec = s, .start = start, .end = end };
+	n->shared[s] = true;
+	om_log(n->opts, OM_LOG_INFO, "%s[%s]: %s shares the section with %zu other functions, "
+	       "kept as ballast", e->name, om_elf_secname(e, s), om_elf_symname(e, f), others);
 	return 0;
 }
 
@@ -95,18 +131,17 @@ int nm_keep_func(struct nm *n, const char *name, size_t *sym)
 	size_t len = strlen(name), i;
 	int ret = find_func(n, name, sym);
 
-	if (ret)
-		return ret;
-	n->keep[om_elf_symsec(e, *sym)] = true;
-	for (i = 1; i < e->nsyms; i++) {
+	if (!ret)
+		ret = keep_section_of(n, *sym);
+	for (i = 1; !ret && i < e->nsyms; i++) {
 		const char *s = om_elf_symname(e, i);
 
 		if (ELF64_ST_TYPE(e->syms[i].st_info) == STT_FUNC && om_elf_symsec(e, i) &&
 		    !strncmp(s, name, len) &&
 		    (!strcmp(s + len, ".cold") || !strncmp(s + len, ".cold.", 6)))
-			n->keep[om_elf_symsec(e, i)] = true;
+			ret = keep_section_of(n, i);
 	}
-	return 0;
+	return ret;
 }
 
 /*
@@ -116,6 +151,9 @@ int nm_keep_func(struct nm *n, const char *name, size_t *sym)
  *   a function: no, the running one is called (a record);
  *   writable data the pre object has: no, the running one is used (a record);
  *   writable data the pre object does not have: yes, it is new.
+ * "Has" is the differ's correlation first (newmod-twins.c): ".bss.stfu.1"
+ * holds the running kernel's "stfu.0" when gcc renumbered it, and a
+ * section of the pre object's name that holds only new variables is new.
  */
 static bool wanted(const struct nm *n, size_t t)
 {
@@ -128,6 +166,18 @@ static bool wanted(const struct nm *n, size_t t)
 		return !n->has_func[t];
 	if (!(s->sh_flags & SHF_WRITE))
 		return true;
+	/*
+	 * .data.once holds the "done" flags of WARN_ONCE(), printk_once(),
+	 * DO_ONCE_LITE(): a new one in kept code takes the section along; the
+	 * kept code's old flags are then fresh copies, so each of its
+	 * warnings may print once more.  Nothing else depends on them.
+	 */
+	if (!strcmp(name, ".data.once") && nm_strset_has(&n->new_secs, name))
+		return true;
+	if (nm_strset_has(&n->twin_secs, name))
+		return false;	/* holds a variable the running kernel has */
+	if (nm_strset_has(&n->new_secs, name))
+		return true;	/* holds only new variables */
 	return !nm_strset_has(&n->pre_secs, name);
 }
 /* Keep what relocation @r of kept section (or table entry) @s points to. */

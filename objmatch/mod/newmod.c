@@ -11,7 +11,8 @@
  *    added, with their FUNC.cold parts), the read-only data and string
  *    sections they reference, code sections without functions they
  *    reference (alternative replacements, .altinstr_aux), and new data
- *    (a writable section the pre object does not have).  Transitively.
+ *    (a writable section the pre object does not have, or that holds a
+ *    data object the differ found no pre twin for).  Transitively.
  *  - The loader's tables (__mcount_loc, .altinstructions, __ex_table,
  *    __bug_table, ORC, ...) are filtered to the entries of kept code and
  *    compacted in place, so the new code is traced, patched for this CPU,
@@ -73,6 +74,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obj/arch.h"
 #include "obj/internal.h"
 #include "blob/blob.h"
 #include "mod/elfraw.h"
@@ -160,9 +162,28 @@ int64_t nm_target_offset(const struct nm *n, size_t site_sec, const Elf64_Rela *
 
 	if (nm_is_jump_key(n, site_sec, r->r_offset))
 		off &= ~(int64_t)3;
-	else if (om_elf_reloc_pcrel(type) && (n->e.sh[site_sec].sh_flags & SHF_EXECINSTR))
-		off += om_elf_reloc_width(type);
+	else if (om_elf_reloc_pcrel(type) && (n->e.sh[site_sec].sh_flags & SHF_EXECINSTR)) {
+		/* and an immediate after the field ("movb $1, done(%rip)": done-5) */
+		int imm = n->e.sh[site_sec].sh_type == SHT_NOBITS ? -1 :
+			  arch_pcrel_imm(n->e.buf + n->e.sh[site_sec].sh_offset,
+					 n->e.sh[site_sec].sh_size, r->r_offset);
+
+		off += om_elf_reloc_width(type) + (imm > 0 ? imm : 0);
+	}
 	return off + (int64_t)n->e.syms[ELF64_R_SYM(r->r_info)].st_value;
+}
+
+/* Is offset @off of kept section @s ballast: another function's code? */
+bool nm_ballast(const struct nm *n, size_t s, uint64_t off)
+{
+	size_t i;
+
+	if (!n->shared[s])
+		return false;
+	for (i = 0; i < n->nown; i++)
+		if (n->own[i].sec == s && off >= n->own[i].start && off < n->own[i].end)
+			return false;
+	return true;
 }
 
 static int build_index(struct nm *n)
@@ -171,12 +192,13 @@ static int build_index(struct nm *n)
 	size_t i;
 
 	n->keep = calloc(e->nsec, sizeof(*n->keep));
+	n->shared = calloc(e->nsec, sizeof(*n->shared));
 	n->rela = calloc(e->nsec, sizeof(*n->rela));
 	n->has_func = calloc(e->nsec, sizeof(*n->has_func));
 	n->secsym = calloc(e->nsec, sizeof(*n->secsym));
 	n->byaddr = calloc(e->nsyms ? e->nsyms : 1, sizeof(*n->byaddr));
 	n->used = calloc(e->nsyms ? e->nsyms : 1, sizeof(*n->used));
-	if (!n->used || !n->keep || !n->rela || !n->has_func || !n->secsym || !n->byaddr)
+	if (!n->used || !n->keep || !n->shared || !n->rela || !n->has_func || !n->secsym || !n->byaddr)
 		return -ENOMEM;
 	for (i = 1; i < e->nsec; i++) {
 		if (e->sh[i].sh_type != SHT_RELA)
@@ -233,8 +255,11 @@ static void nm_free(struct nm *n)
 	nm_strset_free(&n->exported);
 	nm_strset_free(&n->pre_secs);
 	nm_strset_free(&n->provided);
+	nm_free_twins(n);
 	om_elf_free(&n->e);
 	free(n->keep);
+	free(n->shared);
+	free(n->own);
 	free(n->rela);
 	free(n->has_func);
 	free(n->secsym);
@@ -259,6 +284,8 @@ static int nm_keep(struct nm *n)
 	ret = om_elf_open(&n->e, o->post, n->opts);
 	if (!ret)
 		ret = read_pre_sections(n);
+	if (!ret)
+		ret = nm_read_twins(n);
 	for (i = 0; !ret && i < o->nsymvers; i++)
 		ret = nm_read_symvers(o->symvers[i], &n->exported, n->opts);
 	for (i = 0; !ret && i < o->nprovided; i++)
@@ -292,7 +319,8 @@ int om_newmod_kept_globals(const struct om_newmod_opts *o, const struct om_optio
 	for (i = 1; !ret && i < n.e.nsyms; i++) {
 		size_t s = om_elf_symsec(&n.e, i);
 
-		if (!s || !n.keep[s] || ELF64_ST_BIND(n.e.syms[i].st_info) == STB_LOCAL ||
+		if (!s || !n.keep[s] || nm_ballast(&n, s, n.e.syms[i].st_value) ||
+		    ELF64_ST_BIND(n.e.syms[i].st_info) == STB_LOCAL ||
 		    !*om_elf_symname(&n.e, i))
 			continue;
 		p = realloc(v, (cnt + 1) * sizeof(*v));

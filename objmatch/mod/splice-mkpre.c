@@ -4,11 +4,13 @@
  * the object made loadable (premod.c), the matcher's blob (blob.h), a stub
  * that registers both with splice-core, and a Kbuild file.
  *
- *   splice-mkpre --id ID [--target MODULE] [--name MODNAME] -f FUNC... -o DIR PRE.o
+ *   splice-mkpre --id ID [--target MODULE] [--name MODNAME] [--post POST.o] -f FUNC...
+ *                -o DIR PRE.o
  *   make -C $KERNEL_BUILD M=DIR SPLICE_CORE_SRC=.../splice-core \
  *        KBUILD_EXTRA_SYMBOLS=.../splice-core/Module.symvers modules
  *
- * Exit: 0 done, 1 failed, 2 a function can't be matched (shares its section).
+ * Exit: 0 done, 1 failed, 2 the new code uses a function-scope static that
+ * no pre code references (run-pre matching can't find it).
  */
 #include "config.h"
 
@@ -26,6 +28,7 @@
 #include "mod/modsrc.h"
 #include "obj/objmatch.h"
 #include "mod/premod.h"
+#include "mod/prelearn.h"
 
 static void log_stderr(void *ctx, enum om_log_level level, const char *msg)
 {
@@ -44,6 +47,10 @@ static void usage(FILE *f)
 		"  -f, --function FUNC  a function the update replaces (repeatable)\n"
 		"  -u, --unit NAME      the unit's name, e.g. fs/proc/meminfo.o (default: PRE.o's\n"
 		"                       file name); the new code names its unit the same way\n"
+		"  -p, --post POST.o    the unit with the patch: also match the pre functions that\n"
+		"                       reference variables the FUNCs' new code uses\n"
+		"  -a, --added FUNC     with --post: a new function of the patch whose variables\n"
+		"                       must be learned too (repeatable)\n"
 		"  -o, --output DIR     where to write Kbuild, stub.c, unit.o_shipped, blob.bin\n"
 		"  -h, --help, -V, --version\n");
 }
@@ -56,6 +63,8 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "function", required_argument, NULL, 'f' },
 		{ "unit", required_argument, NULL, 'u' },
+		{ "post", required_argument, NULL, 'p' },
+		{ "added", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -64,16 +73,17 @@ int main(int argc, char **argv)
 	struct om_options opts = { .log = log_stderr, .log_level = OM_LOG_WARN };
 	const char *id = NULL, *target = NULL, *dir = NULL;
 	char name[64], path[PATH_MAX + 32], absdir[PATH_MAX], *text = NULL;
-	const char *unit = NULL;
-	const char **funcs = NULL;
-	size_t nfuncs = 0, bloblen = 0;
-	struct om_object *obj = NULL;
+	const char *unit = NULL, *post_o = NULL;
+	const char **funcs = NULL, **added = NULL;
+	char **learn = NULL;
+	size_t nfuncs = 0, nadded = 0, bloblen = 0, nlearn = 0, i;
+	struct om_object *obj = NULL, *post = NULL;
 	struct om_munit_build *mb = NULL;
 	void *blob = NULL;
 	int c, status = 1;
 
 	name[0] = 0;
-	while ((c = getopt_long(argc, argv, "i:t:n:f:u:o:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:n:f:u:p:a:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': id = optarg; break;
 		case 't': target = optarg; break;
@@ -85,6 +95,13 @@ int main(int argc, char **argv)
 			funcs[nfuncs++] = optarg;
 			break;
 		case 'u': unit = optarg; break;
+		case 'p': post_o = optarg; break;
+		case 'a':
+			added = realloc(added, (nadded + 1) * sizeof(*added));
+			if (!added)
+				return 1;
+			added[nadded++] = optarg;
+			break;
 		case 'o': dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("splice-mkpre (splice) %s\n", PACKAGE_VERSION); return 0;
@@ -116,9 +133,25 @@ int main(int argc, char **argv)
 
 	if (om_object_open(argv[optind], &opts, &obj))
 		goto out;
-	c = om_munit_build(obj, funcs, nfuncs, &opts, &mb);
-	if (c == -ENOTSUP)
-		status = 2;	/* can't be matched this way: refused, not failed */
+	if (post_o) {
+		const char **all;
+
+		if (om_object_open(post_o, &opts, &post))
+			goto out;
+		c = om_pre_learn(obj, post, funcs, nfuncs, added, nadded, &opts, &learn, &nlearn);
+		if (c == -ENOTSUP)
+			status = 2;	/* can't be found in the running kernel: refused */
+		if (c)
+			goto out;
+		all = realloc(funcs, (nfuncs + nlearn) * sizeof(*funcs));
+		if (!all)
+			goto out;
+		funcs = all;
+		for (i = 0; i < nlearn; i++)
+			funcs[nfuncs + i] = learn[i];
+	}
+	/* the learning functions are matched, not replaced: the new code says which are */
+	c = om_munit_build(obj, funcs, nfuncs + nlearn, &opts, &mb);
 	if (c || om_blob_write(om_munit_get(mb), &blob, &bloblen) ||
 	    om_modsrc_write("splice-mkpre", absdir, "blob.bin", blob, bloblen))
 		goto out;
@@ -189,6 +222,11 @@ out:
 	free(blob);
 	om_munit_free(mb);
 	om_object_free(obj);
+	om_object_free(post);
+	for (i = 0; i < nlearn; i++)
+		free(learn[i]);
+	free(learn);
 	free(funcs);
+	free(added);
 	return status;
 }

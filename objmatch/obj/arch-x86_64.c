@@ -207,3 +207,72 @@ bool arch_is_init_section(const char *name)
 	return prefixed(name, ".init.") || prefixed(name, ".head.text") ||
 	       prefixed(name, ".meminit.");
 }
+
+/*
+ * Code sections the kernel treats apart, which a function in a module
+ * (the new code) can't take the place of.  The other sections attributes
+ * put several functions in are fine to replace: .sched.text (__sched), the
+ * copy is no longer "sched text" for in_sched_functions(), so wchan names
+ * the copy instead of its caller; .kprobes.text (__kprobes), the copy stays
+ * in a section of that name, which the module loader records and kprobes
+ * blacklists (add_module_kprobe_blacklist()); .softirqentry.text and
+ * .irqentry.text, only stack-depot filtering and the function-graph
+ * tracer's irq filter look at their bounds; .spinlock.text, like
+ * .sched.text for in_lock_functions().
+ */
+const char *arch_unsafe_text(const char *name)
+{
+	if (!strcmp(name, ".noinstr.text"))
+		return "noinstr code (.noinstr.text) must not be traced or instrumented, "
+		       "and a replacement in a module would be (ftrace site, kprobes)";
+	if (!strcmp(name, ".entry.text"))
+		return "entry code (.entry.text) runs before the kernel can trace or jump "
+		       "into module text (with the user's page tables, PTI maps only the "
+		       "entry text)";
+	if (!strcmp(name, ".cpuidle.text"))
+		return "idle code (.cpuidle.text) runs where RCU is not watching: a "
+		       "traced replacement is unsafe, and cpu_in_idle() would not know it";
+	return NULL;
+}
+
+/*
+ * Bytes of immediate after the rip-relative displacement at @field of
+ * code @code (@size bytes), from the opcode and ModRM byte before it; -1
+ * when they don't tell.  The reference's target is then exact, instead of
+ * somewhere in the slack: "movb $1, done(%rip)" (c6 05 disp8 01) is
+ * R_X86_64_PC32 done-5, and with done at +8 of .data.once the byte at +7
+ * belongs to the flag before it.  Layout: [prefixes][REX] opcode ModRM
+ * disp32 [imm]; ModRM with mod 00 and r/m 101 is rip-relative.
+ */
+int arch_pcrel_imm(const unsigned char *code, uint64_t size, uint64_t field)
+{
+	unsigned char modrm, op, before;
+	bool word;
+
+	if (!code || field < 2 || field > size)
+		return -1;
+	modrm = code[field - 1];
+	if ((modrm & 0xc7) != 0x05)
+		return -1;
+	op = code[field - 2];
+	before = field >= 3 ? code[field - 3] : 0;
+	if (before == 0x0f)	/* two-byte opcode, or a byte of the previous insn */
+		return op == 0xba ? 1 : -1;
+	if (field >= 4 && code[field - 4] == 0x0f && (before == 0x3a || before == 0x38))
+		return before == 0x3a ? 1 : 0;
+	/* an operand-size prefix, before a REX prefix if there is one */
+	word = before == 0x66 ||
+	       (before >= 0x40 && before <= 0x4f && field >= 4 && code[field - 4] == 0x66);
+	switch (op) {
+	case 0x80: case 0x83: case 0xc0: case 0xc1: case 0xc6: case 0x6b:
+		return 1;
+	case 0x81: case 0xc7: case 0x69:
+		return word ? 2 : 4;
+	case 0xf6:
+		return ((modrm >> 3) & 7) < 2 ? 1 : 0;	/* test $imm8 */
+	case 0xf7:
+		return ((modrm >> 3) & 7) < 2 ? (word ? 2 : 4) : 0;
+	default:
+		return 0;
+	}
+}

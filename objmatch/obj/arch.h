@@ -33,6 +33,12 @@ const struct arch_reloc *arch_reloc(uint32_t type);
  */
 int64_t arch_pcrel_bias(const struct arch_reloc *r, bool in_code);
 unsigned int arch_pcrel_slack(void);
+/*
+ * The immediate's size after the rip-relative field at offset @field of
+ * code @code (@size bytes), read from the instruction's opcode and ModRM
+ * byte: 0..4, or -1 when unknown (then anywhere in the slack).
+ */
+int arch_pcrel_imm(const unsigned char *code, uint64_t size, uint64_t field);
 
 /* The patch is a jump of this many bytes (e9 rel32). */
 unsigned int arch_jump_size(void);
@@ -111,5 +117,11 @@ const struct arch_data_mask *arch_data_mask(const char *name);
 
 /* __init code and data: run once at boot, long gone. */
 bool arch_is_init_section(const char *name);
+
+/*
+ * Why code in section @name can't be replaced by a copy in a module
+ * (noinstr, entry and idle code), or NULL.
+ */
+const char *arch_unsafe_text(const char *name);
 
 #endif /* SPLICE_OBJMATCH_ARCH_H */

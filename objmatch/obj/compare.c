@@ -36,6 +36,7 @@ int resolve_target(const struct side *s, const struct om_section *sec,
 	int64_t off, bias;
 	struct item *it;
 	unsigned int k;
+	int imm;
 
 	memset(t, 0, sizeof(*t));
 	if (!ar)
@@ -85,7 +86,9 @@ int resolve_target(const struct side *s, const struct om_section *sec,
 		t->off = wrap_add(off, bias);
 		return 0;
 	}
-	for (k = 0; k <= (ar->pcrel && in_code ? arch_pcrel_slack() : 0); k++) {
+	imm = ar->pcrel && in_code ? arch_pcrel_imm(sec->data, sec->size, r->offset) : 0;
+	for (k = imm < 0 ? 0 : (unsigned int)imm;
+	     k <= (imm < 0 ? arch_pcrel_slack() : (unsigned int)imm); k++) {
 		int64_t at = wrap_add(wrap_add(off, bias), k);
 		struct om_symbol *in;
 

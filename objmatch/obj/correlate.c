@@ -9,7 +9,12 @@
  *   3. gcc-renamed static locals through the function that uses them: if
  *      f() uses "count.4" in pre and f's twin uses "count.7" in post, and f
  *      uses no other "count.N", those two are one variable.  Their numbers
- *      say nothing (gcc numbers them per unit, in order of appearance).
+ *      say nothing (gcc numbers them per unit, in order of appearance);
+ *   4. a static local still unpaired (its function reaches it from another
+ *      part on the other side: f.cold in pre, f in post; or f.part.0 after
+ *      gcc split f): the only "count.N" of the unit on both sides, if a
+ *      function of the same name family ("f", "f.cold", "f.part.0") uses
+ *      it on both sides.
  */
 #include "config.h"
 
@@ -273,6 +278,67 @@ static void through_user(struct item *f, struct item *g)
 	}
 }
 
+/* "f" of "f.cold", "f.part.0", "f.isra.0": a function and its parts. */
+static size_t family_len(const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	return dot && dot != name ? (size_t)(dot - name) : strlen(name);
+}
+
+/* Does a function of @a's users share its family with one of @b's? */
+static bool users_related(const struct item *a, const struct item *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->users.n; i++) {
+		const struct item *u = a->users.v[i];
+		size_t lu = family_len(u->sym->name);
+
+		for (j = 0; j < b->users.n; j++) {
+			const struct item *v = b->users.v[j];
+
+			if (u->is_func && v->is_func && family_len(v->sym->name) == lu &&
+			    !strncmp(u->sym->name, v->sym->name, lu))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The only unpaired static local of @s like @like (same base name), else NULL. */
+static struct item *only_static_like(const struct side *s, const struct item *like)
+{
+	struct item *found = NULL;
+	size_t i;
+
+	for (i = 0; i < s->nitems; i++) {
+		struct item *it = &s->items[i];
+
+		if (!it->static_local || !same_base(it, like))
+			continue;
+		if (it->twin || found)
+			return NULL;	/* one of that name is paired already, or two */
+		found = it;
+	}
+	return found;
+}
+
+static void by_unique_base(struct differ *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->pre.nitems; i++) {
+		struct item *c = &d->pre.items[i], *p;
+
+		if (!c->static_local || c->twin || only_static_like(&d->pre, c) != c)
+			continue;
+		p = only_static_like(&d->post, c);
+		if (p && users_related(c, p))
+			pair(c, p);
+	}
+}
+
 int correlate(struct differ *d)
 {
 	int err, round;
@@ -292,5 +358,6 @@ int correlate(struct differ *d)
 			if (f->twin && (f->is_func || round))
 				through_user(f, f->twin);
 		}
+	by_unique_base(d);
 	return 0;
 }

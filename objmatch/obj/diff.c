@@ -396,6 +396,12 @@ static int refuse_items(struct differ *d)
 					  it->state == OM_NEW ? "new" : "changed");
 			continue;
 		}
+		if (it->is_func && arch_unsafe_text(sym->sec->name)) {
+			err = add_refusal(d, post, sym->sec, sym, sym->name, "%s %s",
+					  it->state == OM_NEW ? "new" : "changed",
+					  arch_unsafe_text(sym->sec->name));
+			continue;
+		}
 		if (it->is_func) {
 			const struct om_reloc *bad = unknown_reloc(it);
 
@@ -435,8 +441,10 @@ static int refuse_items(struct differ *d)
 
 	/*
 	 * A static local keeps its state in the running kernel.  If the new
-	 * function no longer uses it, correlation through that function can't
-	 * tell which post variable is the old one, and state would be lost.
+	 * function no longer uses it and no post variable is the same one
+	 * (correlate.c), state would be lost.  One still paired is not lost:
+	 * another part of the function, or another function, uses it, and the
+	 * new code reaches the running kernel's copy (docs/new-code.md).
 	 */
 	for (i = 0; !err && i < d->pre.nitems; i++) {
 		struct item *f = &d->pre.items[i], *g = f->twin;
@@ -448,7 +456,7 @@ static int refuse_items(struct differ *d)
 
 			if (!c->static_local || !c->writable || c->carried)
 				continue;
-			if (c->twin && refers_to(g, c->twin))
+			if (c->twin && (refers_to(g, c->twin) || c->twin->users.n))
 				continue;
 			if (r && f->refs.v[r - 1] == c)
 				continue;

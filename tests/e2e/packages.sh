@@ -2,8 +2,9 @@
 # The e2e packages splice-create made at check time (e2e/e2e.am) name
 # exactly the functions their patches change, for the kinds where the unit
 # selection matters: a static inline in a header (every unit including it
-# rebuilt, only the units whose code changed get modules) and a two-file
-# patch (one pre module per unit, one new-code module for both).
+# rebuilt, only the units whose code changed get modules), a two-file
+# patch (one pre module per unit, one new-code module for both), and a
+# function sharing its section with others (__sched).
 set -uo pipefail
 
 top_build=${SPLICE_TOP_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -52,6 +53,14 @@ for m in splice_two_files_pre splice_two_files_pre1 splice_two_files_new; do
 	tar -tzf "$out/packages/splice-two_files.tar.gz" "modules/$m.ko" >/dev/null 2>&1 ||
 		bad "two_files: no modules/$m.ko"
 done
+
+# __sched: do_nanosleep shares .sched.text with hrtimer_nanosleep_restart
+# (which inlines it: changed too) and the schedule_hrtimeout*() functions
+# (unchanged: not replaced, ballast of the new code)
+[ -f "$out/packages/splice-nanosleep_sched.tar.gz" ] || bad "no package for nanosleep_sched"
+expect_lines nanosleep_sched functions '^(unit|changed|new|removed) ' 'unit kernel/time/hrtimer.o
+changed do_nanosleep
+changed hrtimer_nanosleep_restart'
 
 [ $fail = 0 ] && echo PASS
 exit $fail

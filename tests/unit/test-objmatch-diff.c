@@ -51,6 +51,30 @@ static const struct expect cases[] = {
 	{ "keys", 0,
 	  "changed chatty\n"
 	  "changed uses_keys\n" },
+	/* existing statics used in a new way, renumbered by new ones */
+	{ "static-local", 0,
+	  "changed uses_statics\n"
+	  "new newcomer_statics\n"
+	  "new-data inited.0\n"
+	  "new-data stfu.1\n" },
+	/* new variables next to old ones: old_once's "movb $1, done(%rip)"
+	 * (an immediate after the field) still lands on its own flag */
+	{ "data-shared", 0,
+	  "changed uses_new\n"
+	  "changed warns\n"
+	  "new-data done_new.0\n"
+	  "new-data new_tunable\n" },
+	/* a static only another function used before */
+	{ "static-learn", 0,
+	  "changed reports\n"
+	  "new peek\n" },
+	/* the differ pairs it (through the table); splice-mkpre refuses it */
+	{ "static-unreachable", 0,
+	  "changed holder_user\n" },
+	/* reached from f.cold in pre, from f in post: the same variable */
+	{ "static-local-cold", 0,
+	  "changed stfu_reader\n"
+	  "changed stfu_reader.cold\n" },
 	{ "static-removed", 2,
 	  "changed forgetful\n"
 	  "refuse forgetful: no longer references static local seen.1\n" },
@@ -71,6 +95,21 @@ static const struct expect cases[] = {
 	{ "unknown-section", 2,
 	  "changed marked\n"
 	  "refuse .splice_unknown: section not understood has entries for changed function marked\n" },
+	/* functions sharing a section, one changed: compared one by one */
+	{ "sched", 0,
+	  "changed sched_second\n" },
+	{ "unsafe-text", 2,
+	  "changed in_entry\n"
+	  "changed in_idle\n"
+	  "changed in_kprobes\n"
+	  "changed in_noinstr\n"
+	  "changed in_softirq\n"
+	  "refuse in_entry: changed entry code (.entry.text) runs before the kernel can trace "
+	  "or jump into module text (with the user's page tables, PTI maps only the entry text)\n"
+	  "refuse in_idle: changed idle code (.cpuidle.text) runs where RCU is not watching: "
+	  "a traced replacement is unsafe, and cpu_in_idle() would not know it\n"
+	  "refuse in_noinstr: changed noinstr code (.noinstr.text) must not be traced or "
+	  "instrumented, and a replacement in a module would be (ftrace site, kprobes)\n" },
 	{ "unknown-reloc", 2,
 	  "changed odd\n"
 	  "refuse odd: relocation type 9 at +0x5 not understood\n" },

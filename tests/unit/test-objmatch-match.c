@@ -60,6 +60,7 @@ static void build_fixtures(void)
 	cc("fixtures/match/unit_c.c", "c.o", "");
 	cc("fixtures/match/unit_a.c", "a-O1.o", RETPOLINE " -O1");
 	cc("fixtures/match/unit_a.c", "a-changed.o", RETPOLINE " -DCHANGED");
+	cc("fixtures/match/unit_c.c", "c-changed.o", "-DCHANGED");
 	ck_assert_int_eq(test_system("${CC:-cc} -c %s -o %s",
 				     test_srcpath("fixtures/match/stubs.S"), path("stubs.o")), 0);
 	ck_assert_int_eq(test_system("ld -nostdlib -static -e a_entry "
@@ -641,6 +642,40 @@ END_TEST
 
 /* ------------------------------------------------------------ 6.12's entry */
 
+/*
+ * c_sched_first and c_sched_second share .sched.text: asked for the
+ * second, the matcher matches the whole section at its first function's
+ * address, and each function's address is the section's plus its offset.
+ */
+START_TEST(shared_section_matched_whole)
+{
+	static const char *const f[] = { "c_sched_second" };
+	struct run r = run_match("c.o", f, 1, 0);
+
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	ck_assert_uint_eq(om_match_nmatched(r.m), 1);
+	ck_assert_uint_eq(learned(&r, "c_sched_second"), global("c_sched_second"));
+	ck_assert_uint_eq(learned(&r, "c_sched_first"), global("c_sched_first"));
+	ck_assert_uint_ne(global("c_sched_second"), global("c_sched_first"));
+	ck_assert_uint_eq(learned(&r, "ext_value"), global("ext_value"));
+	run_free(&r);
+}
+END_TEST
+
+/* Built from other source, the neighbour fails the match of the section. */
+START_TEST(shared_section_neighbour_changed_refused)
+{
+	static const char *const f[] = { "c_sched_second" };
+	struct run r = run_match("c-changed.o", f, 1, 0);
+
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("[.sched.text]: no match (1 candidate): c_sched_first+0x"),
+		      "log:\n%s", ctx.log);
+	ck_assert_uint_eq(learned(&r, "c_sched_second"), 0);
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(padded_unit_matches)
 {
 	static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
@@ -701,6 +736,7 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_test(pos, identical_statics_are_ambiguous_alone);
 	tcase_add_test(pos, identical_statics_pinned_by_a_caller);
 	tcase_add_test(pos, jump_table_in_rodata);
+	tcase_add_test(pos, shared_section_matched_whole);
 	suite_add_tcase(s, pos);
 
 	tcase_add_unchecked_fixture(rw, build_fixtures, NULL);
@@ -718,6 +754,7 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_test(neg, conflicting_deduction_refused);
 	tcase_add_test(neg, changed_rodata_refused);
 	tcase_add_test(neg, changed_string_refused);
+	tcase_add_test(neg, shared_section_neighbour_changed_refused);
 	tcase_add_test(neg, unknown_function_refused);
 	tcase_add_test(neg, malformed_input_rejected);
 	suite_add_tcase(s, neg);

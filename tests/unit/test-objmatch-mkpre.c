@@ -2,18 +2,20 @@
 /*
  * Pre modules (docs/run-pre.md): which functions can be matched
  * (om_munit_build) and splice-mkpre's command line -- the unit's name in
- * the stub, and the refusal of a function that shares its section with
- * others (fixture sched.c: two functions in .sched.text, as __sched puts
- * them) as opposed to a function that is not there at all.
+ * the stub; a function that shares its section with others (fixture
+ * sched.c: two functions in .sched.text, as __sched puts them) matched
+ * with its whole section; a function that is not there at all refused.
  */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "match/munit.h"
+#include "mod/prelearn.h"
 #include "runner.h"
 #include "test-objmatch-fixture.h"
 
@@ -26,8 +28,11 @@ static void setup(void)
 	snprintf(pre_o, sizeof(pre_o), "%s", fixture_obj("sched", false));
 }
 
-/* om_munit_build of sched-pre.o's @func alone: its result. */
-static int build_one(const char *func)
+/*
+ * om_munit_build of sched-pre.o's @func alone: its result, and in @matched
+ * (if not NULL) the names of the sections flagged for matching.
+ */
+static int build_one(const char *func, char *matched, size_t len)
 {
 	const char *const funcs[] = { func };
 	struct om_munit_build *mb = (struct om_munit_build *)1;
@@ -38,56 +43,129 @@ static int build_one(const char *func)
 	ret = om_munit_build(obj, funcs, 1, test_log_options(), &mb);
 	if (ret)
 		ck_assert_ptr_null(mb);
+	if (matched) {
+		const struct om_munit *u = om_munit_get(mb);
+		u32 i;
+
+		matched[0] = 0;
+		for (i = 0; !ret && i < u->nsections; i++)
+			if (u->sections[i].flags & OM_MSEC_MATCH)
+				snprintf(matched + strlen(matched), len - strlen(matched),
+					 "%s ", u->sections[i].name);
+	}
 	om_munit_free(mb);
 	om_object_free(obj);
 	return ret;
-}
-
-/* "sched-pre.o[.sched.text+0xOFF]: FUNC shares the section with 1 other" */
-static const char *shared_message(const char *func)
-{
-	static char msg[4200];
-	const struct om_symbol *sym;
-	struct om_object *obj;
-
-	ck_assert_int_eq(om_object_open(pre_o, test_log_options(), &obj), 0);
-	sym = om_symbol_by_name(obj, func);
-	ck_assert_ptr_nonnull(sym);
-	snprintf(msg, sizeof(msg), "sched-pre.o[.sched.text+0x%llx]: %s shares the section "
-		 "with 1 other functions", (unsigned long long)sym->value, func);
-	om_object_free(obj);
-	return msg;
 }
 
 /* ------------------------------------------------------------ om_munit_build */
 
 START_TEST(function_alone_in_its_section)
 {
-	ck_assert_int_eq(build_one("lonely"), 0);
+	char m[256];
+
+	ck_assert_int_eq(build_one("lonely", m, sizeof(m)), 0);
+	ck_assert_str_eq(m, ".text.lonely ");
+	ck_assert(!log_contains("shares"));
 }
 END_TEST
 
-START_TEST(shared_section_not_supported)
+/* either function of .sched.text: the whole section is matched */
+START_TEST(shared_section_matched_whole)
 {
-	const char *second = shared_message("sched_second"), *first;
+	char m[256];
 
-	log_expect_error("shares the section with");
-	ck_assert_int_eq(build_one("sched_second"), -ENOTSUP);
-	ck_assert_msg(log_contains(second), "no \"%s\" in the log", second);
-	ck_assert_msg(strstr(second, "+0x0]") == NULL, "sched_second at offset 0?");
-	/* the first function of the section as well: it starts the section */
-	first = shared_message("sched_first");
-	ck_assert_int_eq(build_one("sched_first"), -ENOTSUP);
-	ck_assert_msg(log_contains(first), "no \"%s\" in the log", first);
+	ck_assert_int_eq(build_one("sched_second", m, sizeof(m)), 0);
+	ck_assert_str_eq(m, ".sched.text ");
+	ck_assert_int_eq(build_one("sched_first", m, sizeof(m)), 0);
+	ck_assert_str_eq(m, ".sched.text ");
 }
 END_TEST
 
 START_TEST(missing_function_not_found)
 {
 	log_expect_error("no function nonexistent to match");
-	ck_assert_int_eq(build_one("nonexistent"), -ENOENT);
+	ck_assert_int_eq(build_one("nonexistent", NULL, 0), -ENOENT);
 	ck_assert(log_contains("sched-pre.o: no function nonexistent to match"));
 	ck_assert(!log_contains("shares"));
+}
+END_TEST
+
+/*
+ * reports()' new code, and the new peek()'s, use shared_count, which only
+ * counts() referenced (fixtures/objmatch/static-learn.c): counts() is
+ * matched too.  The
+ * static-local fixture's statics are all reached from the replaced
+ * function's own pre code: nothing more.
+ */
+START_TEST(learn_from_another_function)
+{
+	static const char *const f1[] = { "reports" }, *const f2[] = { "uses_statics" };
+	struct om_object *pre, *post;
+	char **learn = NULL;
+	size_t n = 0;
+
+	fixture_build("static-learn");
+	ck_assert_int_eq(om_object_open(fixture_obj("static-learn", false), test_log_options(),
+					&pre), 0);
+	ck_assert_int_eq(om_object_open(fixture_obj("static-learn", true), test_log_options(),
+					&post), 0);
+	ck_assert_int_eq(om_pre_learn(pre, post, f1, 1, NULL, 0, test_log_options(), &learn, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(learn[0], "counts");
+	free(learn[0]);
+	free(learn);
+	/* peek, a new function, uses it too: learned for it alone as well */
+	ck_assert_int_eq(om_pre_learn(pre, post, NULL, 0, (const char *const[]){ "peek" }, 1,
+				      test_log_options(), &learn, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(learn[0], "counts");
+	free(learn[0]);
+	free(learn);
+	/* counts' own new code: its pre code references it already */
+	ck_assert_int_eq(om_pre_learn(pre, post, (const char *const[]){ "counts" }, 1, NULL, 0,
+				      test_log_options(), &learn, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(learn);
+	om_object_free(pre);
+	om_object_free(post);
+
+	fixture_build("static-local");
+	ck_assert_int_eq(om_object_open(fixture_obj("static-local", false), test_log_options(),
+					&pre), 0);
+	ck_assert_int_eq(om_object_open(fixture_obj("static-local", true), test_log_options(),
+					&post), 0);
+	ck_assert_int_eq(om_pre_learn(pre, post, f2, 1, NULL, 0, test_log_options(), &learn, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(learn);
+	om_object_free(pre);
+	om_object_free(post);
+}
+END_TEST
+
+/* hits.0 is reached only through a static table: refused, named once */
+START_TEST(learn_unreachable_refused)
+{
+	static const char *const f[] = { "holder_user" };
+	static const char msg[] = "static-unreachable-pre.o[.bss.hits.0]: hits.0: a "
+		"function-scope static the new code of holder_user uses and no pre code "
+		"references: run-pre matching can't find the running kernel's copy";
+	struct om_object *pre, *post;
+	char **learn = (char **)1;
+	size_t n = 1;
+
+	fixture_build("static-unreachable");
+	ck_assert_int_eq(om_object_open(fixture_obj("static-unreachable", false),
+					test_log_options(), &pre), 0);
+	ck_assert_int_eq(om_object_open(fixture_obj("static-unreachable", true),
+					test_log_options(), &post), 0);
+	log_expect_error("no pre code references");
+	ck_assert_int_eq(om_pre_learn(pre, post, f, 1, NULL, 0, test_log_options(), &learn, &n), -ENOTSUP);
+	ck_assert_ptr_null(learn);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_msg(log_contains(msg), "no \"%s\" in the log", msg);
+	om_object_free(pre);
+	om_object_free(post);
 }
 END_TEST
 
@@ -137,20 +215,36 @@ START_TEST(tool_unit_name_in_stub)
 }
 END_TEST
 
-START_TEST(tool_shared_section_refused)
+START_TEST(tool_shared_section_accepted)
 {
-	const char *msg = shared_message("sched_second");
-
-	ck_assert_int_eq(mkpre("shared", "--unit fs/proc/sched.o -f lonely -f sched_second"), 2);
-	ck_assert_msg(strstr(err, msg), "stderr has no \"%s\": %s", msg, err);
-	ck_assert_msg(strstr(err, "splice replaces only functions that have a section of their own"),
+	ck_assert_msg(mkpre("shared", "--unit fs/proc/sched.o -f lonely -f sched_second") == 0,
 		      "stderr: %s", err);
-	ck_assert_ptr_null(stub("shared"));
-	/* the section's first function just as well */
-	msg = shared_message("sched_first");
-	ck_assert_int_eq(mkpre("shared", "-f sched_first"), 2);
-	ck_assert_msg(strstr(err, msg), "stderr has no \"%s\": %s", msg, err);
-	ck_assert_ptr_null(stub("shared"));
+	ck_assert_ptr_nonnull(stub("shared"));
+}
+END_TEST
+
+/* splice-mkpre --post: the refusal is exit 2, nothing written */
+START_TEST(tool_unreachable_static_refused)
+{
+	char line[16384];
+	int rc;
+
+	fixture_build("static-unreachable");
+	snprintf(line, sizeof(line), "--id t -f holder_user --post '%s' -o '%s' '%s'",
+		 fixture_obj("static-unreachable", true), dir_path("unreachable"),
+		 fixture_obj("static-unreachable", false));
+	rc = run_tool("splice-mkpre", line, out, sizeof(out), err, sizeof(err));
+	ck_assert_int_eq(rc, 2);
+	ck_assert_msg(strstr(err, "hits.0: a function-scope static the new code of holder_user"),
+		      "stderr: %s", err);
+	ck_assert_ptr_null(stub("unreachable"));
+	/* learning from another function: counts is matched, exit 0 */
+	fixture_build("static-learn");
+	snprintf(line, sizeof(line), "--id t -f reports --post '%s' -o '%s' '%s'",
+		 fixture_obj("static-learn", true), dir_path("learn"),
+		 fixture_obj("static-learn", false));
+	ck_assert_int_eq(run_tool("splice-mkpre", line, out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(stub("learn"));
 }
 END_TEST
 
@@ -168,12 +262,15 @@ static Suite *objmatch_mkpre_suite(void)
 	TCase *lib = fixture_tcase("munit", setup), *tool = fixture_tcase("tool", setup);
 
 	tcase_add_test(lib, function_alone_in_its_section);
-	tcase_add_test(lib, shared_section_not_supported);
+	tcase_add_test(lib, shared_section_matched_whole);
 	tcase_add_test(lib, missing_function_not_found);
+	tcase_add_test(lib, learn_from_another_function);
+	tcase_add_test(lib, learn_unreachable_refused);
 	suite_add_tcase(s, lib);
 	tcase_add_test(tool, tool_unit_name_in_stub);
-	tcase_add_test(tool, tool_shared_section_refused);
+	tcase_add_test(tool, tool_shared_section_accepted);
 	tcase_add_test(tool, tool_missing_function_fails);
+	tcase_add_test(tool, tool_unreachable_static_refused);
 	suite_add_tcase(s, tool);
 	return s;
 }

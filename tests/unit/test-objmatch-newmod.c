@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,22 +40,43 @@ static const char *symvers(void)
 	return path;
 }
 
-/* Rewrite keys-post.o keeping @changed; open the result into @e. */
-static void rewrite(const char *const *changed, size_t n, struct om_elf *e)
+/*
+ * Rewrite @fixture-post.o keeping @changed: the result; 0: opened into @e.
+ * @expect: an error the rewrite is to log, or NULL.
+ */
+static int try_rewrite(const char *fixture, const char *const *changed, size_t n,
+		       struct om_elf *e, const char *expect)
 {
-	static char out[4096];
+	static char out[4096], unit[256];
 	const char *sv[1] = { symvers() };
 	struct om_newmod_opts o = {
-		.post = fixture_obj("keys", true), .pre = fixture_obj("keys", false),
+		.post = fixture_obj(fixture, true), .pre = fixture_obj(fixture, false),
 		.out = out, .changed = changed, .nchanged = n, .symvers = sv, .nsymvers = 1,
-		.unit = "keys.o",
+		.unit = unit,
 	};
+	int ret;
 
-	fixture_build("keys");
-	snprintf(out, sizeof(out), "%s/keys-new.o", test_tmpdir());
+	fixture_build(fixture);
+	snprintf(unit, sizeof(unit), "%s.o", fixture);
+	snprintf(out, sizeof(out), "%s/%s-new.o", test_tmpdir(), fixture);
 	log_reset();
-	ck_assert_int_eq(om_newmod_rewrite(&o, test_log_options()), 0);
-	ck_assert_int_eq(om_elf_open(e, out, test_log_options()), 0);
+	if (expect)
+		log_expect_error(expect);
+	ret = om_newmod_rewrite(&o, test_log_options());
+	if (!ret)
+		ck_assert_int_eq(om_elf_open(e, out, test_log_options()), 0);
+	return ret;
+}
+
+static void rewrite_fixture(const char *fixture, const char *const *changed, size_t n,
+			    struct om_elf *e)
+{
+	ck_assert_int_eq(try_rewrite(fixture, changed, n, e, NULL), 0);
+}
+
+static void rewrite(const char *const *changed, size_t n, struct om_elf *e)
+{
+	rewrite_fixture("keys", changed, n, e);
 }
 
 static size_t section(const struct om_elf *e, const char *name)
@@ -273,6 +295,130 @@ START_TEST(keys_early_records)
 }
 END_TEST
 
+/*
+ * sched_second shares .sched.text with sched_first and the static
+ * sched_helper (fixtures/objmatch/sched.c).  The section is kept whole:
+ * sched_second's call to sched_helper has no relocation (the assembler
+ * resolved it), so sched_helper's bytes must be where it lands.  The
+ * others are ballast: not defined by the module (sched_first a weak
+ * undefined symbol, sched_helper an absolute zero), and sched_second's
+ * call to sched_first by name is a record for the running kernel's.
+ */
+START_TEST(shared_section_kept_whole)
+{
+	static const char *const changed[] = { "sched_second" };
+	struct om_elf e, post;
+	size_t s, ps, k, pk, first, helper, same = 0;
+	uint64_t i;
+	struct rec rec;
+
+	rewrite_fixture("sched", changed, 1, &e);
+	s = section(&e, ".sched.text");
+	ck_assert(e.sh[s].sh_flags & SHF_ALLOC);
+	k = symbol(&e, "sched_second");
+	ck_assert_uint_eq(om_elf_symsec(&e, k), s);
+	ck_assert_uint_eq(ELF64_ST_TYPE(e.syms[k].st_info), STT_FUNC);
+	first = symbol(&e, "sched_first");
+	ck_assert_uint_eq(e.syms[first].st_shndx, SHN_UNDEF);
+	ck_assert_uint_eq(ELF64_ST_BIND(e.syms[first].st_info), STB_WEAK);
+	helper = symbol(&e, "sched_helper");
+	ck_assert_uint_eq(e.syms[helper].st_shndx, SHN_ABS);
+	rec = find_record(&e, "sched_first");
+	ck_assert_uint_eq(rec.r->flags, 0);	/* a global: the running kernel's */
+	ck_assert_uint_eq(rec.r->type, R_X86_64_PLT32);
+	/* the whole section's bytes are there, sched_helper's included */
+	ck_assert_int_eq(om_elf_open(&post, fixture_obj("sched", true), test_log_options()), 0);
+	ps = section(&post, ".sched.text");
+	pk = symbol(&post, "sched_helper");
+	ck_assert_uint_eq(e.sh[s].sh_size, post.sh[ps].sh_size);
+	ck_assert_uint_gt(post.syms[pk].st_size, 5);
+	for (i = 0; i < post.syms[pk].st_size; i++) {
+		uint64_t at = post.syms[pk].st_value + i;
+		unsigned char a = e.buf[e.sh[s].sh_offset + at];
+
+		/* equal but where a relocation became a record's canary */
+		ck_assert_msg(a == post.buf[post.sh[ps].sh_offset + at] || a == OM_CANARY_BYTE,
+			      "sched_helper+0x%llx: %02x", (unsigned long long)i, a);
+		same += a == post.buf[post.sh[ps].sh_offset + at];
+	}
+	ck_assert_uint_gt(same, post.syms[pk].st_size / 2);
+	/* lonely is not kept */
+	ck_assert(!(e.sh[section(&e, "text.lonely")].sh_flags & SHF_ALLOC));
+	om_elf_free(&post);
+	om_elf_free(&e);
+}
+END_TEST
+
+/* The record for symbol @name, or NULL. */
+static const struct om_newrel *record_named(const struct om_elf *e, const char *name)
+{
+	size_t t = section(e, ".splice.relocs"), i;
+	const unsigned char *p = e->buf + e->sh[t].sh_offset;
+	const struct om_newrel_hdr *h = (const void *)p;
+
+	for (i = 0; i < h->nrelocs; i++) {
+		const struct om_newrel *r = (const void *)(p + sizeof(*h) + i * sizeof(*r));
+
+		if (!strcmp((const char *)p + h->strings + r->name, name))
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * uses_statics prints its statics (fixtures/objmatch/static-local.c); a new
+ * function's statics of the same names renumbered them in the post object
+ * (stfu.2 -> stfu.4, inited.1 -> inited.3).  The records name the pre
+ * object's symbols, which run-pre matching learns, and the writable
+ * sections stay hidden: the new code uses the running kernel's variables,
+ * not fresh copies.  The read-only one is a constant: copied.
+ */
+START_TEST(static_locals_renumbered)
+{
+	static const char *const changed[] = { "uses_statics" };
+	const struct om_newrel *r;
+	struct om_elf e;
+
+	rewrite_fixture("static-local", changed, 1, &e);
+	r = record_named(&e, "stfu.2");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->flags, OM_NEWREL_LOCAL);
+	ck_assert_ptr_nonnull(record_named(&e, "inited.1"));
+	ck_assert_ptr_null(record_named(&e, "stfu.4"));
+	ck_assert_ptr_null(record_named(&e, "inited.3"));
+	ck_assert(!(e.sh[section(&e, "bss.stfu.4")].sh_flags & SHF_ALLOC));
+	ck_assert(!(e.sh[section(&e, "data.inited.3")].sh_flags & SHF_ALLOC));
+	ck_assert(e.sh[section(&e, ".rodata.limits.2")].sh_flags & SHF_ALLOC);
+	ck_assert_ptr_null(record_named(&e, "limits.2"));
+	ck_assert_ptr_null(record_named(&e, "limits.0"));
+	om_elf_free(&e);
+}
+END_TEST
+
+/*
+ * fixtures/objmatch/data-shared.c: warns() gains a once-flag in .data.once,
+ * which then comes along (kept, no record); uses_new() reads a new
+ * variable in .data..read_mostly, which also holds one the running kernel
+ * has: refused, named.
+ */
+START_TEST(new_variable_in_shared_section)
+{
+	static const char *const once[] = { "warns" }, *const shared[] = { "uses_new" };
+	struct om_elf e;
+
+	rewrite_fixture("data-shared", once, 1, &e);
+	ck_assert(e.sh[section(&e, ".data.once")].sh_flags & SHF_ALLOC);
+	ck_assert_ptr_null(record_named(&e, "done_new.0"));
+	om_elf_free(&e);
+
+	ck_assert_int_eq(try_rewrite("data-shared", shared, 1, &e,
+				     "places can't be loaded as new code"), -ENOTSUP);
+	ck_assert(log_contains("uses_new+0x7: new variable shares its section with the "
+			       "running kernel's variables, so it can't get a copy of its own "
+			       "(a hook would have to allocate it): new_tunable"));
+}
+END_TEST
+
 static Suite *objmatch_newmod_suite(void)
 {
 	Suite *s = suite_create("objmatch-newmod");
@@ -281,6 +427,15 @@ static Suite *objmatch_newmod_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, dyndbg_kept_and_compacted);
 	tcase_add_test(tc, keys_early_records);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("shared-sections");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, shared_section_kept_whole);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("static-locals");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, static_locals_renumbered);
+	tcase_add_test(tc, new_variable_in_shared_section);
 	suite_add_tcase(s, tc);
 	return s;
 }
