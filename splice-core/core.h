@@ -11,6 +11,7 @@
 #include <linux/printk.h>
 #include <linux/types.h>
 #include "splice.h"
+#include "splice/patch.h"
 #include "reloc-table.h"
 
 /* Every kernel message of the core starts with "splice: ". */
@@ -51,6 +52,7 @@ enum splice_cause {
 	SPLICE_NOT_LAST,
 	SPLICE_OUT_OF_MEMORY,
 	SPLICE_UNEXPECTED,
+	SPLICE_HOOK_REFUSED,
 	SPLICE_NR_CAUSES
 };
 
@@ -120,6 +122,13 @@ struct splice_upd {
 	char *conflicts;		/* PAGE_SIZE, one line per task */
 	unsigned long new_start, new_end;	/* owner's core text */
 	bool relocs_written;		/* reloc.c: the new code's records */
+	/* hooks.c: the patch's hooks in declaration order (unit by unit) */
+	const struct splice_hook **hooks;
+	unsigned int nr_hooks;
+	int hook_errno;			/* of the pre hook that refused */
+	/* a hook inside stop_machine that slept or left interrupts on */
+	const struct splice_hook *hook_fault;
+	const char *hook_fault_what;
 	unsigned int nr_funcs;
 	struct splice_func funcs[];
 };
@@ -162,6 +171,16 @@ enum splice_cause splice_prepare_site(struct splice_upd *u,
 enum splice_cause splice_switch(struct splice_upd *u, bool undo);
 void splice_site_bytes(const struct splice_func *f, u8 *buf);
 unsigned int splice_entry_pad(unsigned long addr);
+
+/* hooks.c: the patch's hooks (<splice/patch.h>) */
+int splice_hooks_init(struct splice_upd *u);
+void splice_hooks_free(struct splice_upd *u);
+unsigned int splice_hooks_count(const struct splice_upd *u, enum splice_hook_stage stage);
+enum splice_cause splice_hooks_check(struct splice_upd *u, enum splice_hook_stage stage);
+void splice_hooks_run(struct splice_upd *u, enum splice_hook_stage stage);
+void splice_hooks_run_stopped(struct splice_upd *u, enum splice_hook_stage stage);
+void splice_hooks_report(struct splice_upd *u);
+const char *splice_hook_stage_name(enum splice_hook_stage stage);
 
 /* sysfs.c */
 int splice_sysfs_add(struct splice_upd *u);
