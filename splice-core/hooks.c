@@ -45,14 +45,16 @@ static bool splice_hook_reversed(enum splice_hook_stage stage)
 
 /*
  * Check every record of the update's tables (magic, stage, a function in
- * the update module's code) and list them in declaration order.  Called at
+ * the update module's code) and list them in declaration order: table by
+ * table (the units in the order splice-create listed them), by line
+ * within a table.  Called at
  * registration, before the update can be applied: a bad record refuses the
  * registration (-EINVAL), so the module does not load.
  */
 int splice_hooks_init(struct splice_upd *u)
 {
 	const struct splice_update *pub = u->pub;
-	unsigned int t, i, n = 0;
+	unsigned int t, i, k, n = 0, first = 0;
 
 	if (pub->nr_hooks && !pub->hooks)
 		return -EINVAL;
@@ -66,7 +68,7 @@ int splice_hooks_init(struct splice_upd *u)
 	u->hooks = kcalloc(n, sizeof(*u->hooks), GFP_KERNEL);
 	if (!u->hooks)
 		return -ENOMEM;
-	for (t = 0; t < pub->nr_hooks; t++)
+	for (t = 0; t < pub->nr_hooks; t++) {
 		for (i = 0; i < pub->hooks[t].nr; i++) {
 			const struct splice_hook *h = &pub->hooks[t].hooks[i];
 			unsigned long fn = (unsigned long)h->fn.run;
@@ -80,8 +82,13 @@ int splice_hooks_init(struct splice_upd *u)
 					   (void *)fn);
 				return -EINVAL;
 			}
-			u->hooks[u->nr_hooks++] = h;
+			/* in declaration order within the unit: by line */
+			for (k = u->nr_hooks++; k > first && u->hooks[k - 1]->line > h->line; k--)
+				u->hooks[k] = u->hooks[k - 1];
+			u->hooks[k] = h;
 		}
+		first = u->nr_hooks;
+	}
 	return 0;
 }
 

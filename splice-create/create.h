@@ -242,6 +242,7 @@ struct sc_manifest_unit {
 	char *name;			/* "fs/proc/meminfo.o" */
 	char *target;			/* module the unit is built into; NULL: vmlinux */
 	struct sc_strv changed, added, removed;	/* function names */
+	struct sc_strv hooks;		/* "pre_apply:check_users" (<splice/patch.h>) */
 };
 
 /* A kernel module of the package (modules/<name>.ko), in load order. */

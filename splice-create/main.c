@@ -233,9 +233,10 @@ static int run(struct ctx *c, char **srcdir_buf)
 	/*
 	 * Only new (or removed) functions: nothing that runs calls them, so
 	 * the update would change nothing -- say so rather than make a package
-	 * with nothing to replace.
+	 * with nothing to replace.  Unless the patch has hooks: they run (a
+	 * fix of data alone, splice-patch(7)).
 	 */
-	if (!replaces_any(&c->manifest)) {
+	if (!replaces_any(&c->manifest) && !c->nhooks) {
 		c->nothing_runs = true;
 		return 0;
 	}

@@ -45,12 +45,16 @@ enum splice_hook_stage {
  * One hook, as the macros below lay it down in section .splice.hooks of
  * the unit's object: splice-create keeps the section and the functions it
  * names in the update's new code, and splice-core finds the records
- * through the update (struct splice_update.hooks).  24 bytes, 8-aligned:
- * the section is an array of them.
+ * through the update (struct splice_update.hooks).  32 bytes, 8-aligned:
+ * the section is an array of them, in whatever order the compiler put
+ * them out (gcc reverses a unit's statics); @line gives the order they
+ * were declared in.
  */
 struct splice_hook {
 	u32 magic;			/* SPLICE_HOOK_MAGIC */
 	u32 stage;			/* enum splice_hook_stage */
+	u32 line;			/* __LINE__ of the declaration */
+	u32 reserved;			/* 0 */
 	union {
 		int (*check)(void);	/* the two pre stages */
 		void (*run)(void);	/* the others */
@@ -63,6 +67,7 @@ struct splice_hook {
 	__used __section(".splice.hooks") __aligned(8) = {			\
 		.magic = SPLICE_HOOK_MAGIC,					\
 		.stage = SPLICE_HOOK_##stage_,					\
+		.line = __LINE__,						\
 		.fn.member_ = fn_,						\
 		.name = #fn_,							\
 	}
