@@ -60,7 +60,7 @@ struct splice_function {
  * Relocations of generated new code that the module loader could not
  * resolve (splice-mknew, docs/new-code.md): each field holds the canary
  * 0x77 until splice-core writes it, after run-pre matching and before the
- * switch.  Layout shared with objmatch/newmod.h (docs/package-format.md).
+ * switch.  Layout shared with objmatch/mod/newmod.h (docs/package-format.md).
  */
 #define SPLICE_RELOCS_MAGIC	0x4c525053	/* "SPRL" */
 #define SPLICE_RELOCS_VERSION	2
@@ -134,7 +134,7 @@ struct splice_update {
  * module" that splice-mkpre generates: its code loaded by the kernel's own
  * loader (so alternatives and paravirt patches are applied to it exactly as
  * to the running kernel), and the matcher's description of it (the blob,
- * objmatch/blob.h).  When update <id> is applied, every function it
+ * objmatch/blob/blob.h).  When update <id> is applied, every function it
  * replaces must match the running kernel through its pre unit; see
  * docs/core.md, "Run-pre matching".
  */

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "objmatch.h"
+#include "obj/objmatch.h"
 #include "run.h"
 
 /* Parse the patch and sort its files into code, build files and the rest. */

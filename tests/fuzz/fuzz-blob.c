@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fuzz target: the pre-blob reader (objmatch/blob-read.c) and the run-pre
+ * Fuzz target: the pre-blob reader (objmatch/blob/blob-read.c) and the run-pre
  * matcher (match.c) on what it accepts -- the code splice-core.ko runs on
  * the bytes of a pre module, compiled here in user space.  "Running
  * memory" is the input itself, repeated, and every symbol has one
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blob.h"
-#include "match.h"
+#include "blob/blob.h"
+#include "match/match.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

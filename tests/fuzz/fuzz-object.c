@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "match.h"
-#include "munit.h"
-#include "objmatch.h"
-#include "object.h"
+#include "match/match.h"
+#include "match/munit.h"
+#include "obj/objmatch.h"
+#include "obj/object.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "objmatch.h"
+#include "obj/objmatch.h"
 
 /*
  * Compile tests/fixtures/objmatch/<name>.c into <tmp>/<name>-pre.o and,

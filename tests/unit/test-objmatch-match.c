@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "match.h"
-#include "munit.h"
-#include "objmatch.h"
-#include "runimage.h"
+#include "match/match.h"
+#include "match/munit.h"
+#include "obj/objmatch.h"
+#include "match/runimage.h"
 #include "runner.h"
 
 /* The kernel's code generation (arch/x86/Makefile, 6.1, Debian's config). */

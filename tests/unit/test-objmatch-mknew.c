@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blob.h"
-#include "elfraw.h"
-#include "newmod.h"
+#include "blob/blob.h"
+#include "mod/elfraw.h"
+#include "mod/newmod.h"
 #include "runner.h"
 #include "test-objmatch-fixture.h"
 

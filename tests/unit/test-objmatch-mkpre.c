@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "munit.h"
+#include "match/munit.h"
 #include "runner.h"
 #include "test-objmatch-fixture.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * splice-mknew's rewrite (objmatch/newmod.c) of new code that uses static
+ * splice-mknew's rewrite (objmatch/mod/newmod.c) of new code that uses static
  * keys and pr_debug() (fixtures/objmatch/keys.c, docs/new-code.md "Static
  * keys"): the jump label of a key nobody exports becomes a record flagged
  * EARLY (site: the jump label's code; the key field the canary; the
@@ -17,9 +17,9 @@
 
 #include "runner.h"
 #include "test-objmatch-fixture.h"
-#include "elfraw.h"
-#include "blob.h"
-#include "newmod.h"
+#include "mod/elfraw.h"
+#include "blob/blob.h"
+#include "mod/newmod.h"
 
 #define DDEBUG_SIZE	56
 #define DDEBUG_FORMAT	24

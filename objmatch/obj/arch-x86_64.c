@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86-64: relocation types, the ftrace site, and the special sections of the
+ * Linux 6.1 kernel (Debian 12's configuration: GENERIC_BUG with relative
+ * pointers and DEBUG_BUGVERBOSE, PARAVIRT, RETPOLINE, RETHUNK, ORC).
+ */
+#include "config.h"
+
+#include <elf.h>
+#include <string.h>
+
+#include "obj/arch.h"
+
+static const struct arch_reloc relocs[] = {
+	{ R_X86_64_NONE,	"R_X86_64_NONE",	0, false },
+	{ R_X86_64_64,		"R_X86_64_64",		8, false },
+	{ R_X86_64_PC32,	"R_X86_64_PC32",	4, true },
+	{ R_X86_64_PLT32,	"R_X86_64_PLT32",	4, true },
+	{ R_X86_64_32,		"R_X86_64_32",		4, false },
+	{ R_X86_64_32S,		"R_X86_64_32S",		4, false },
+	{ R_X86_64_16,		"R_X86_64_16",		2, false },
+	{ R_X86_64_PC16,	"R_X86_64_PC16",	2, true },
+	{ R_X86_64_8,		"R_X86_64_8",		1, false },
+	{ R_X86_64_PC8,		"R_X86_64_PC8",		1, true },
+	{ R_X86_64_PC64,	"R_X86_64_PC64",	8, true },
+};
+
+const struct arch_reloc *arch_reloc(uint32_t type)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(relocs) / sizeof(relocs[0]); i++)
+		if (relocs[i].type == type)
+			return &relocs[i];
+	return NULL;
+}
+
+int64_t arch_pcrel_bias(const struct arch_reloc *r, bool in_code)
+{
+	if (!r->pcrel || !in_code)
+		return 0;
+	return r->size;
+}
+
+unsigned int arch_pcrel_slack(void)
+{
+	return 4;	/* an imm32 after a rip-relative displacement */
+}
+
+unsigned int arch_jump_size(void)
+{
+	return 5;	/* e9 rel32 */
+}
+
+bool arch_is_fentry_reloc(const struct om_symbol *func, const struct om_reloc *r)
+{
+	/* e8 <rel32 __fentry__-4> at the function's first byte */
+	return r->offset == func->value + 1 && r->sym &&
+	       (r->type == R_X86_64_PLT32 || r->type == R_X86_64_PC32) &&
+	       !strcmp(r->sym->name, "__fentry__");
+}
+
+/*
+ * -fpatchable-function-entry=16,16 (CONFIG_CALL_PADDING) emits the NOPs in
+ * the function's own section, before its symbol; the linker and objtool
+ * name them __pfx_<func>, and the kernel may rewrite them at boot (call
+ * depth tracking):
+ *	.text.foo+0x00:	90 90 ... 90	(16 bytes)
+ *	.text.foo+0x10:	foo: f3 0f 1e fa 0f 1f 44 00 00 ...
+ */
+uint64_t arch_entry_padding(const struct om_symbol *func)
+{
+	const struct om_section *sec = func->sec;
+	uint64_t i;
+
+	if (!sec || !sec->data || !func->value || func->value > 64 ||
+	    func->value > sec->size)
+		return 0;
+	for (i = 0; i < func->value; i++)
+		if (sec->data[i] != 0x90)
+			return 0;
+	return func->value;
+}
+
+unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entry)
+{
+	const struct om_section *sec = func->sec;
+	static const unsigned char nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	size_t i;
+
+	if (!sec || !sec->data || func->size < 5)
+		return 0;
+	/* objtool may already have turned the call into a NOP (it then
+	 * records the site in __mcount_loc) */
+	if (has_mcount_entry && !memcmp(sec->data + func->value, nop5, 5))
+		return 5;
+	if (sec->data[func->value] != 0xe8)
+		return 0;
+	for (i = 0; i < sec->nrelocs; i++)
+		if (arch_is_fentry_reloc(func, &sec->relocs[i]))
+			return 5;
+	return 0;
+}
+
+/*
+ * Entry layouts of Linux 6.1 (arch/x86/include/asm/...):
+ *   struct bug_entry { int bug_addr_disp, file_disp; u16 line, flags; }
+ *   struct exception_table_entry { int insn, fixup, data; }
+ *   struct alt_instr { s32 instr_offset, repl_offset; u16 cpuid;
+ *                      u8 instrlen, replacementlen; } __packed
+ *   struct paravirt_patch_site { u8 *instr; u8 type, len; }  (padded to 16)
+ *   struct jump_entry { s32 code, target; long key; }
+ *   struct static_call_site { s32 addr, key; }
+ *   .smp_locks, .retpoline_sites, .return_sites, .orc_unwind_ip: s32
+ *   __mcount_loc: unsigned long
+ *   .orc_unwind: struct orc_entry (6 bytes), parallel to .orc_unwind_ip
+ * A WARN_ON()'s line number lives only in its bug_entry (objtool checked:
+ * the code is "ud2" and nothing else), so the line is masked.
+ */
+static const struct arch_special specials[] = {
+	/* first: other entries may point into its replacement fragments */
+	{ ".altinstructions",	 12, 0, 0, NULL, 0, 0, "alternatives" },
+	{ "__bug_table",	 12, 0, 0, NULL, 8, 2, "BUG/WARN sites" },
+	{ "__ex_table",		 12, 0, 0, NULL, 0, 0, "exception fixups" },
+	{ ".parainstructions",	 16, 10, 0, NULL, 0, 0, "paravirt patch sites" },
+	{ ".smp_locks",		  4, 0, 0, NULL, 0, 0, "lock prefixes" },
+	{ "__jump_table",	 16, 0, 0, NULL, 0, 0, "jump labels" },
+	{ ".static_call_sites",	  8, 0, 0, NULL, 0, 0, "static calls" },
+	{ ".retpoline_sites",	  4, 0, 0, NULL, 0, 0, "retpoline thunk calls" },
+	{ ".return_sites",	  4, 0, 0, NULL, 0, 0, "return thunk jumps" },
+	{ "__mcount_loc",	  8, 0, 0, NULL, 0, 0, "ftrace sites" },
+	/* before .orc_unwind, which pairs with it */
+	{ ".orc_unwind_ip",	  4, 0, 0, NULL, 0, 0, "ORC unwind addresses" },
+	{ ".orc_unwind",	  6, 0, -1, ".orc_unwind_ip", 0, 0, "ORC unwind entries" },
+};
+
+const struct arch_special *arch_special(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
+		if (!strcmp(specials[i].name, name))
+			return &specials[i];
+	return NULL;
+}
+
+const struct arch_special *arch_specials(unsigned int *n)
+{
+	*n = sizeof(specials) / sizeof(specials[0]);
+	return specials;
+}
+
+/*
+ * struct _ddebug (include/linux/dynamic_debug.h, 6.1): four pointers, then
+ * "unsigned int lineno:18" in the low bits of the word at offset 32.
+ */
+static const struct arch_data_mask data_masks[] = {
+	{ "__dyndbg", 32, 3, { 0xff, 0xff, 0x03 } },
+};
+
+const struct arch_data_mask *arch_data_mask(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(data_masks) / sizeof(data_masks[0]); i++)
+		if (!strcmp(data_masks[i].section, name))
+			return &data_masks[i];
+	return NULL;
+}
+
+bool arch_is_fragment_section(const char *name)
+{
+	return !strcmp(name, ".altinstr_replacement") ||
+	       !strcmp(name, ".altinstr_aux");
+}
+
+static bool prefixed(const char *name, const char *prefix)
+{
+	return !strncmp(name, prefix, strlen(prefix));
+}
+
+bool arch_is_ignored_section(const char *name)
+{
+	static const char *const exact[] = {
+		".comment", ".note.GNU-stack", ".note.gnu.property",
+		".symtab", ".strtab", ".shstrtab", ".group",
+		"__ksymtab_strings",	/* names; the ksymtab entries are data */
+		".modinfo",
+	};
+	static const char *const prefixes[] = {
+		".debug", ".zdebug", ".discard.", ".note.",
+		".gnu.warning", ".llvm_addrsig",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (!strcmp(name, exact[i]))
+			return true;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (prefixed(name, prefixes[i]))
+			return true;
+	return false;
+}
+
+bool arch_is_init_section(const char *name)
+{
+	return prefixed(name, ".init.") || prefixed(name, ".head.text") ||
+	       prefixed(name, ".meminit.");
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The architecture contract of objmatch.  Everything x86-64-specific
+ * (relocation types, the ftrace site, the kernel's special sections and
+ * their entry layouts) lives behind these functions, in arch-x86_64.c.
+ */
+#ifndef SPLICE_OBJMATCH_ARCH_H
+#define SPLICE_OBJMATCH_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "obj/object.h"
+
+struct arch_reloc {
+	uint32_t type;
+	const char *name;
+	unsigned int size;	/* bytes of the field */
+	bool pcrel;
+};
+
+/* NULL: a relocation type objmatch does not understand. */
+const struct arch_reloc *arch_reloc(uint32_t type);
+
+/*
+ * Where a PC-relative reference from code really points, relative to
+ * symbol+addend: the CPU adds the displacement to the end of the
+ * instruction, which is the end of the field (bias = field size) unless an
+ * immediate follows it (up to arch_pcrel_slack() more bytes).  E.g.
+ * "lea .LC1(%rip),%rdi" is R_X86_64_PC32 .LC1-4: the string is at addend+4.
+ * Relative pointers in data tables (__bug_table, .altinstructions) are
+ * computed from the field itself: bias 0.
+ */
+int64_t arch_pcrel_bias(const struct arch_reloc *r, bool in_code);
+unsigned int arch_pcrel_slack(void);
+
+/* The patch is a jump of this many bytes (e9 rel32). */
+unsigned int arch_jump_size(void);
+/*
+ * Bytes at the start of @func reserved for ftrace (the 5-byte
+ * "call __fentry__", a NOP at run time) that the jump must follow; 0 if
+ * @func has no such site.  @has_mcount_entry: a __mcount_loc entry points at
+ * the function's start.
+ */
+unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entry);
+/* Is @r (in @func's section) the call to __fentry__ at its start? */
+bool arch_is_fentry_reloc(const struct om_symbol *func, const struct om_reloc *r);
+/*
+ * Padding the compiler put before @func in its section (6.12's
+ * CONFIG_CALL_PADDING: 16 NOPs), not part of the function: 0, or @func's
+ * offset when every byte before it is padding.
+ */
+uint64_t arch_entry_padding(const struct om_symbol *func);
+
+/*
+ * A kernel special section: an array of fixed-size entries, each of which
+ * belongs to the function its anchor relocation points into.
+ */
+struct arch_special {
+	const char *name;
+	unsigned int entsize;
+	/*
+	 * Size of the last entry if it may be shorter (0: entsize): an
+	 * aligned array of 10-byte .parainstructions entries ends 6 bytes
+	 * short of a multiple of 16.
+	 */
+	unsigned int last_size;
+	int anchor;		/* offset of the anchoring relocation, -1: see pair */
+	const char *pair;	/* entries belong to the same-index entry of @pair */
+	/*
+	 * Bytes that are not code (ignored when comparing entries): the
+	 * source line of a WARN in __bug_table.
+	 */
+	unsigned int mask_off, mask_len;
+	/* the kernel module loader needs them to run the code correctly */
+	const char *what;
+};
+
+/* The special section named @name, or NULL. */
+const struct arch_special *arch_special(const char *name);
+/* All of them, for documentation and tests. */
+const struct arch_special *arch_specials(unsigned int *n);
+
+/*
+ * Sections of code fragments that functions reach through relocations
+ * (alternative replacements, static_cpu_has() tails): compared as part of
+ * the function that references them.
+ */
+bool arch_is_fragment_section(const char *name);
+
+/*
+ * Sections that say nothing about the code to splice (debug info, objtool's
+ * annotations, the compiler's notes).  Anything that is neither ignored,
+ * nor code, nor data, nor special is "not understood".
+ */
+bool arch_is_ignored_section(const char *name);
+
+/*
+ * Bits of the data objects of a section that say nothing about the code
+ * (line numbers), ignored when comparing: @bits[i] masks byte @off + i of
+ * every object.  E.g. a pr_debug() descriptor in __dyndbg holds its line.
+ */
+struct arch_data_mask {
+	const char *section;
+	unsigned int off, len;
+	unsigned char bits[4];
+};
+
+/* The mask for objects of section @name, or NULL. */
+const struct arch_data_mask *arch_data_mask(const char *name);
+
+/* __init code and data: run once at boot, long gone. */
+bool arch_is_init_section(const char *name);
+
+#endif /* SPLICE_OBJMATCH_ARCH_H */
