@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "objmatch.h"
+#include "obj/objmatch.h"
 #include "run.h"
 
 #define HOOK_SECTION	".splice.hooks"
