@@ -216,6 +216,10 @@ static int run(struct ctx *c, char **srcdir_buf)
 	sc_sha256_buf(c->patch_text, c->patch_len, c->manifest.patch_sha256);
 	if (!c->manifest.id || !c->manifest.splice_version)
 		return -ENOMEM;
+	/* a structure's layout can't change under live instances: say so before building */
+	err = sc_check_layouts(c->opts.srcdir, c->patch_text, c->patch_len, &c->reasons);
+	if (err || c->reasons.n)
+		return err;
 	err = prepare_tree(c);
 	if (!err)
 		err = select_units(c);
