@@ -175,7 +175,6 @@ unsigned int splice_entry_pad(unsigned long addr);
 /* hooks.c: the patch's hooks (<splice/patch.h>) */
 int splice_hooks_init(struct splice_upd *u);
 void splice_hooks_free(struct splice_upd *u);
-unsigned int splice_hooks_count(const struct splice_upd *u, enum splice_hook_stage stage);
 enum splice_cause splice_hooks_check(struct splice_upd *u, enum splice_hook_stage stage);
 void splice_hooks_run(struct splice_upd *u, enum splice_hook_stage stage);
 void splice_hooks_run_stopped(struct splice_upd *u, enum splice_hook_stage stage);

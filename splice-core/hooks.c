@@ -11,12 +11,13 @@
  * splice-create listed the units), the reverse hooks in the opposite order,
  * so that what was set up last is taken down first.
  *
- * Failure.  A refusing pre hook stops the stage there; nothing of the
- * update has changed, and the hooks of the stage that ran before it are
- * undone by the twin stage (post_reverse after pre_apply, post_apply after
- * pre_reverse), as when the switch itself fails after the pre hooks ran:
- * e.g. a pre_apply hook that allocated shadow data has its post_reverse
- * twin free it.  Post hooks of a refused transition never run.
+ * Failure.  A refusing pre hook stops the stage there, and the
+ * transition is refused with nothing of the update changed.  The post
+ * hooks of a refused transition never run -- not its own, and not the
+ * other direction's: a pre hook checks, and may run again on the next
+ * attempt, so it must leave nothing behind that only a later stage would
+ * take down (the state an update sets up belongs in its apply hook, which
+ * runs only when the jumps are written).
  */
 #include <linux/irqflags.h>
 #include <linux/preempt.h>
@@ -99,15 +100,6 @@ void splice_hooks_free(struct splice_upd *u)
 	u->nr_hooks = 0;
 }
 
-unsigned int splice_hooks_count(const struct splice_upd *u, enum splice_hook_stage stage)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < u->nr_hooks; i++)
-		n += u->hooks[i]->stage == stage;
-	return n;
-}
-
 /* The @k-th hook of the stage's running order, or NULL. */
 static const struct splice_hook *splice_hook_at(const struct splice_upd *u,
 						enum splice_hook_stage stage, unsigned int k)
@@ -126,8 +118,7 @@ static const struct splice_hook *splice_hook_at(const struct splice_upd *u,
 
 /*
  * The pre hooks of @stage, in order, until one refuses: that one is named
- * in the log with its errno (kept in hook_errno for the write to stage),
- * and the twin stage undoes the hooks that ran before it.
+ * in the log with its errno (kept in hook_errno for the write to stage).
  */
 enum splice_cause splice_hooks_check(struct splice_upd *u, enum splice_hook_stage stage)
 {
@@ -148,9 +139,6 @@ enum splice_cause splice_hooks_check(struct splice_upd *u, enum splice_hook_stag
 		upd_err(u, "%s hook %s refused: %pe\n", splice_hook_stage_name(stage),
 			h->name, ERR_PTR(ret));
 		u->hook_errno = ret;
-		if (k)
-			splice_hooks_run(u, stage == SPLICE_HOOK_PRE_APPLY ?
-					 SPLICE_HOOK_POST_REVERSE : SPLICE_HOOK_POST_APPLY);
 		return SPLICE_HOOK_REFUSED;
 	}
 	return SPLICE_OK;

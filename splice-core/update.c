@@ -223,12 +223,9 @@ static enum splice_cause splice_do_apply(struct splice_upd *u)
 	/* the patch's own checks, once everything splice checks has passed */
 	if (cause == SPLICE_OK)
 		cause = splice_hooks_check(u, SPLICE_HOOK_PRE_APPLY);
-	if (cause == SPLICE_OK) {
+	if (cause == SPLICE_OK)
 		cause = splice_switch_retry(u, false);
-		/* what the pre_apply hooks set up goes again (hooks.c) */
-		if (cause != SPLICE_OK && splice_hooks_count(u, SPLICE_HOOK_PRE_APPLY))
-			splice_hooks_run(u, SPLICE_HOOK_POST_REVERSE);
-	}
+	/* refused: no post hook runs (hooks.c) */
 	if (cause != SPLICE_OK) {
 		splice_release_all(u);
 		module_put(u->pub->owner);
@@ -267,12 +264,8 @@ static enum splice_cause splice_do_undo(struct splice_upd *u)
 	if (cause != SPLICE_OK)
 		return cause;
 	cause = splice_switch_retry(u, true);
-	if (cause != SPLICE_OK) {
-		/* still applied: what the pre_reverse hooks took down comes back */
-		if (splice_hooks_count(u, SPLICE_HOOK_PRE_REVERSE))
-			splice_hooks_run(u, SPLICE_HOOK_POST_APPLY);
-		return cause;
-	}
+	if (cause != SPLICE_OK)
+		return cause;	/* still applied; no post hook runs */
 	list_del_init(&u->applied_node);
 	splice_release_all(u);
 	module_put(u->pub->owner);
