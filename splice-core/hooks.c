@@ -20,6 +20,7 @@
  * runs only when the jumps are written).
  */
 #include <linux/irqflags.h>
+#include <linux/module.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -45,8 +46,8 @@ static bool splice_hook_reversed(enum splice_hook_stage stage)
 }
 
 /*
- * Check every record of the update's tables (magic, stage, a function in
- * the update module's code) and list them in declaration order: table by
+ * Check every record of the update's tables (in the update module, magic,
+ * stage, a name in the module, a function in its code) and list them in declaration order: table by
  * table (the units in the order splice-create listed them), by line
  * within a table.  Called at
  * registration, before the update can be applied: a bad record refuses the
@@ -72,13 +73,20 @@ int splice_hooks_init(struct splice_upd *u)
 	for (t = 0; t < pub->nr_hooks; t++) {
 		for (i = 0; i < pub->hooks[t].nr; i++) {
 			const struct splice_hook *h = &pub->hooks[t].hooks[i];
-			unsigned long fn = (unsigned long)h->fn.run;
+			unsigned long fn;
 
+			if (!within_module((unsigned long)h, pub->owner)) {
+				splice_err("%s: hook table %u is not in module %s\n",
+					   pub->id, t, pub->owner->name);
+				return -EINVAL;
+			}
+			fn = (unsigned long)h->fn.run;
 			if (h->magic != SPLICE_HOOK_MAGIC ||
 			    h->stage < SPLICE_HOOK_PRE_APPLY ||
-			    h->stage > SPLICE_HOOK_POST_REVERSE || !h->name ||
+			    h->stage > SPLICE_HOOK_POST_REVERSE ||
+			    !within_module((unsigned long)h->name, pub->owner) ||
 			    fn < u->new_start || fn >= u->new_end) {
-				splice_err("%s: hook record %u of table %u is not valid (stage %u, function %px)\n",
+				splice_err("%s: hook record %u of table %u is not valid (stage %u, function %pS)\n",
 					   pub->id, i, t, h->magic == SPLICE_HOOK_MAGIC ? h->stage : 0,
 					   (void *)fn);
 				return -EINVAL;

@@ -10,8 +10,10 @@
  * (splice-patch(7)).
  *
  * The old file is scanned once for the definitions' bodies, skipping
- * comments, strings and preprocessor lines: a "{" whose statement so far
- * ends in "struct NAME" or "union NAME" (or an anonymous one) opens one.
+ * comments, strings and preprocessor lines: a "{" at file scope or inside
+ * another definition whose statement so far ends in "struct NAME" or
+ * "union NAME" (or an anonymous one) opens one; a type defined inside a
+ * function body is the function's business.
  * A changed line counts when the old file is inside a definition at the
  * start of that line (an insertion: before the old line that follows it);
  * blank and comment-only lines don't.
@@ -134,7 +136,12 @@ static int scan(const char *text, size_t len, struct layout *l)
 			continue;
 		}
 		if (ch == '{') {
-			char *name = definition_name(stmt);
+			/*
+			 * a definition at file scope, or nested in one; not a
+			 * type local to a function body (a stack variable's)
+			 */
+			bool scope = !depth || (depth <= MAX_DEPTH && stack[depth - 1]);
+			char *name = scope ? definition_name(stmt) : NULL;
 			char **v;
 
 			if (name) {

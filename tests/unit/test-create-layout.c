@@ -33,7 +33,11 @@ static const char *const old_file =
 	"}\n"						/* 14 */
 	"typedef struct {\n"				/* 15 */
 	"\tchar c;\n"					/* 16 */
-	"} anon_t;\n";					/* 17 */
+	"} anon_t;\n"					/* 17 */
+	"void f(void)\n"				/* 18 */
+	"{\n"						/* 19 */
+	"\tstruct { int x; } local;\n"			/* 20 */
+	"}\n";						/* 21 */
 
 static const char *tree(void)
 {
@@ -115,6 +119,10 @@ START_TEST(not_layouts)
 	ck_assert_uint_eq(n, 0);
 	/* a function body */
 	ck_assert_ptr_null(check("@@ -13,1 +13,1 @@\n-\treturn t->pid;\n+\treturn -t->pid;\n", &n));
+	ck_assert_uint_eq(n, 0);
+	/* a type local to a function */
+	ck_assert_ptr_null(check("@@ -20,1 +20,1 @@\n-\tstruct { int x; } local;\n"
+				 "+\tstruct { long x; } local;\n", &n));
 	ck_assert_uint_eq(n, 0);
 	/* before the definition */
 	ck_assert_ptr_null(check("@@ -1,2 +1,3 @@\n #include <x.h>\n+#include <y.h>\n struct task {\n", &n));
