@@ -12,6 +12,7 @@
 #include <linux/printk.h>
 #include <linux/types.h>
 #include "splice.h"
+#include "splice/patch.h"
 #include "reloc-table.h"
 
 /* Every kernel message of the core starts with "splice: ". */
@@ -53,6 +54,7 @@ enum splice_cause {
 	SPLICE_NOT_LAST,
 	SPLICE_OUT_OF_MEMORY,
 	SPLICE_UNEXPECTED,
+	SPLICE_HOOK_REFUSED,
 	SPLICE_NR_CAUSES
 };
 
@@ -128,6 +130,13 @@ struct splice_upd {
 	 * applied when it loaded) follows; "" for any other update.
 	 */
 	char pending_mod[MODULE_NAME_LEN];
+	/* hooks.c: the patch's hooks in declaration order (unit by unit) */
+	const struct splice_hook **hooks;
+	unsigned int nr_hooks;
+	int hook_errno;			/* of the pre hook that refused */
+	/* a hook inside stop_machine that slept or left interrupts on */
+	const struct splice_hook *hook_fault;
+	const char *hook_fault_what;
 	unsigned int nr_funcs;
 	struct splice_func funcs[];
 };
@@ -135,7 +144,7 @@ struct splice_upd {
 /* update.c */
 extern struct mutex splice_mutex;
 extern struct list_head splice_updates;
-enum splice_cause splice_apply(struct splice_upd *u);
+enum splice_cause splice_do_apply(struct splice_upd *u);
 void splice_release_all(struct splice_upd *u);
 const char *splice_cause_name(enum splice_cause cause);
 const char *splice_stage_name(enum splice_stage stage);
@@ -185,6 +194,15 @@ enum splice_cause splice_prepare_site(struct splice_upd *u,
 enum splice_cause splice_switch(struct splice_upd *u, bool undo);
 void splice_site_bytes(const struct splice_func *f, u8 *buf);
 unsigned int splice_entry_pad(unsigned long addr);
+
+/* hooks.c: the patch's hooks (<splice/patch.h>) */
+int splice_hooks_init(struct splice_upd *u);
+void splice_hooks_free(struct splice_upd *u);
+enum splice_cause splice_hooks_check(struct splice_upd *u, enum splice_hook_stage stage);
+void splice_hooks_run(struct splice_upd *u, enum splice_hook_stage stage);
+void splice_hooks_run_stopped(struct splice_upd *u, enum splice_hook_stage stage);
+void splice_hooks_report(struct splice_upd *u);
+const char *splice_hook_stage_name(enum splice_hook_stage stage);
 
 /* sysfs.c */
 int splice_sysfs_add(struct splice_upd *u);

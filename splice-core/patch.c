@@ -361,7 +361,8 @@ static int splice_check_share(struct splice_sm *sm, struct splice_sm_cpu *c)
 }
 
 /*
- * The writer's part: verify every site, then write every site, or none.
+ * The writer's part: verify every site, then run the patch's apply (or
+ * reverse) hooks and write every site, or do none of it.
  * Sites close together in one page are written by one text_poke() of the
  * span from the first to the last, copied from the text as it is with the
  * jumps put in: each text_poke() maps the page and switches to the poking
@@ -385,6 +386,8 @@ static enum splice_cause splice_write_all(struct splice_sm *sm)
 		if (memcmp((void *)f->site, want, SPLICE_JMP_SIZE))
 			return SPLICE_SITE_CHANGED;
 	}
+	/* nothing can fail from here: the patch's hooks, then the jumps */
+	splice_hooks_run_stopped(u, sm->undo ? SPLICE_HOOK_REVERSE : SPLICE_HOOK_APPLY);
 	for (i = 0; i < u->nr_funcs; i = j) {
 		first = sm->sites[i]->site;
 		for (j = i + 1; j < u->nr_funcs; j++)
@@ -608,6 +611,7 @@ enum splice_cause splice_switch(struct splice_upd *u, bool undo)
 	cause = ret ? SPLICE_UNEXPECTED : sm->cause;
 	if (ret)
 		upd_err(u, "stop_machine: %d\n", ret);
+	splice_hooks_report(u);
 	splice_sm_free(sm);
 	return cause;
 }

@@ -17,7 +17,7 @@
  * neither M's parameters, its init nor anybody else has run any of its
  * code yet (a module that is COMING can't be used: strong_try_module_get()
  * refuses it).  The notifier applies each update pending on M exactly as
- * a write of "applied" would (splice_apply(): run-pre matching against
+ * a write of "applied" would (splice_do_apply(): run-pre matching against
  * M's fresh copy, resolution, relocation of the new code against M's
  * addresses, the stack check and the jumps under stop_machine), in the
  * order the updates registered.  Priority 0: after the kernel's own
@@ -105,7 +105,7 @@ static void splice_pending_coming(struct module *mod)
 	list_for_each_entry(u, &splice_updates, node) {
 		if (u->stage != SPLICE_PENDING || strcmp(u->pending_mod, mod->name))
 			continue;
-		cause = splice_apply(u);	/* its own reference on the new code */
+		cause = splice_do_apply(u);	/* its own reference on the new code */
 		u->cause = cause;
 		module_put(u->pub->owner);	/* the one pending held */
 		if (cause != SPLICE_OK) {
@@ -156,7 +156,7 @@ static void splice_pending_going(struct module *mod)
 			list_del_init(&u->applied_node);
 			splice_release_all(u);
 			splice_relocs_reset(u);
-			/* the reference splice_apply() took on the new code is pending's now */
+			/* the reference splice_do_apply() took on the new code is pending's now */
 			u->stage = SPLICE_PENDING;
 			upd_info(u, "module %s unloaded: pending again\n", mod->name);
 		} else if (u->stage != SPLICE_APPLIED && u->relocs_written &&

@@ -38,6 +38,9 @@ typedef int64_t s64;
 struct module;
 #endif
 
+/* <splice/patch.h>: a patch's hooks, one record each (struct splice_hook). */
+struct splice_hook;
+
 struct splice_function {
 	/* Symbol of the function to replace, e.g. "version_proc_show". */
 	const char *name;
@@ -96,6 +99,11 @@ struct splice_relocs {
 	struct splice_reloc relocs[];
 };
 
+struct splice_hook_table {
+	const struct splice_hook *hooks;
+	unsigned int nr;
+};
+
 struct splice_update {
 	/* /sys/kernel/splice/<id>: [A-Za-z0-9_.-], at most 55 characters. */
 	const char *id;
@@ -109,6 +117,14 @@ struct splice_update {
 	 */
 	const struct splice_relocs *const *relocs;
 	unsigned int nr_relocs;
+	/*
+	 * The patch's hooks (<splice/patch.h>, splice-patch(7)): one table
+	 * per compilation unit that declares any, each the unit's
+	 * .splice.hooks section (or NULL, 0).  An update with hooks may
+	 * replace no function (nr_funcs 0): a fix of data alone.
+	 */
+	const struct splice_hook_table *hooks;
+	unsigned int nr_hooks;
 	/* splice-core's own state; leave NULL. */
 	void *priv;
 };

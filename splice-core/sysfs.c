@@ -251,6 +251,7 @@ static void splice_upd_release(struct kobject *kobj)
 	struct splice_upd *u = to_upd(kobj);
 
 	free_page((unsigned long)u->conflicts);
+	splice_hooks_free(u);
 	kfree(u);
 }
 

@@ -48,6 +48,7 @@ static const char *const splice_causes[SPLICE_NR_CAUSES] = {
 	[SPLICE_NOT_LAST] = "not_last",
 	[SPLICE_OUT_OF_MEMORY] = "out_of_memory",
 	[SPLICE_UNEXPECTED] = "unexpected",
+	[SPLICE_HOOK_REFUSED] = "hook_refused",
 };
 
 /* What a failed write to stage returns, by cause. */
@@ -65,6 +66,7 @@ static const int splice_cause_errno[SPLICE_NR_CAUSES] = {
 	[SPLICE_NOT_LAST] = -EBUSY,
 	[SPLICE_OUT_OF_MEMORY] = -ENOMEM,
 	[SPLICE_UNEXPECTED] = -EIO,
+	[SPLICE_HOOK_REFUSED] = -EPERM,	/* the write returns the hook's own */
 };
 
 static const char *const splice_stages[] = {
@@ -210,7 +212,7 @@ out:
 	return ret;
 }
 
-enum splice_cause splice_apply(struct splice_upd *u)
+enum splice_cause splice_do_apply(struct splice_upd *u)
 {
 	enum splice_cause cause = SPLICE_OK;
 	unsigned int i, j;
@@ -233,14 +235,19 @@ enum splice_cause splice_apply(struct splice_upd *u)
 					u->funcs[j].desc->name);
 				cause = SPLICE_AMBIGUOUS;
 			}
+	/* the patch's own checks, once everything splice checks has passed */
+	if (cause == SPLICE_OK)
+		cause = splice_hooks_check(u, SPLICE_HOOK_PRE_APPLY);
 	if (cause == SPLICE_OK)
 		cause = splice_switch_retry(u, false);
+	/* refused: no post hook runs (hooks.c) */
 	if (cause != SPLICE_OK) {
 		splice_release_all(u);
 		module_put(u->pub->owner);
 		return cause;
 	}
 	list_add_tail(&u->applied_node, &splice_applied);
+	splice_hooks_run(u, SPLICE_HOOK_POST_APPLY);
 	return SPLICE_OK;
 }
 
@@ -262,21 +269,25 @@ static enum splice_cause splice_check_lifo(struct splice_upd *u)
 	return SPLICE_OK;
 }
 
-static enum splice_cause splice_undo(struct splice_upd *u)
+static enum splice_cause splice_do_undo(struct splice_upd *u)
 {
 	enum splice_cause cause;
 
 	cause = splice_check_lifo(u);
 	if (cause == SPLICE_OK)
-		cause = splice_switch_retry(u, true);
+		cause = splice_hooks_check(u, SPLICE_HOOK_PRE_REVERSE);
 	if (cause != SPLICE_OK)
 		return cause;
+	cause = splice_switch_retry(u, true);
+	if (cause != SPLICE_OK)
+		return cause;	/* still applied; no post hook runs */
 	list_del_init(&u->applied_node);
 	splice_release_all(u);
 	if (u->pending_mod[0])		/* it followed its module: pending.c */
 		splice_pre_hold(u, false);
 	splice_pending_unapplied(u);
 	module_put(u->pub->owner);
+	splice_hooks_run(u, SPLICE_HOOK_POST_REVERSE);
 	return SPLICE_OK;
 }
 
@@ -321,9 +332,9 @@ int splice_request_stage(struct splice_upd *u, enum splice_stage stage)
 		upd_info(u, "reversed while pending\n");
 		goto out;
 	} else if (stage == SPLICE_APPLIED) {
-		cause = splice_apply(u);
+		cause = splice_do_apply(u);
 	} else if (stage == SPLICE_REVERSED && u->stage == SPLICE_APPLIED) {
-		cause = splice_undo(u);
+		cause = splice_do_undo(u);
 	} else {
 		ret = -EINVAL;
 		goto out;
@@ -333,7 +344,8 @@ int splice_request_stage(struct splice_upd *u, enum splice_stage stage)
 		upd_err(u, "%s refused: %s\n",
 			stage == SPLICE_APPLIED ? "apply" : "undo",
 			splice_cause_name(cause));
-		ret = splice_cause_errno[cause];
+		ret = cause == SPLICE_HOOK_REFUSED ? u->hook_errno :
+		      splice_cause_errno[cause];
 		goto out;
 	}
 	u->stage = stage;
@@ -371,9 +383,10 @@ int splice_register_update(struct splice_update *update)
 	unsigned int i;
 	int ret;
 
+	/* an update replaces functions, or has hooks (a fix of data alone) */
 	if (!update || !update->id || !splice_id_ok(update->id) ||
-	    !update->owner || !update->funcs || !update->nr_funcs ||
-	    update->priv)
+	    !update->owner || (update->nr_funcs && !update->funcs) ||
+	    (!update->nr_funcs && !update->nr_hooks) || update->priv)
 		return -EINVAL;
 	for (i = 0; i < update->nr_funcs; i++)
 		if (!update->funcs[i].name || !update->funcs[i].new_func)
@@ -394,6 +407,11 @@ int splice_register_update(struct splice_update *update)
 		return -ENOMEM;
 	}
 	splice_module_text(update->owner, &u->new_start, &u->new_end);
+	ret = splice_hooks_init(u);
+	if (ret) {
+		kobject_put(&u->kobj);
+		return ret;
+	}
 	for (i = 0; i < u->nr_funcs; i++) {
 		u->funcs[i].desc = &update->funcs[i];
 		u->funcs[i].upd = u;
@@ -417,7 +435,7 @@ int splice_register_update(struct splice_update *update)
 	list_add_tail(&u->node, &splice_updates);
 	update->priv = u;
 	mutex_unlock(&splice_mutex);
-	upd_info(u, "registered, %u functions\n", u->nr_funcs);
+	upd_info(u, "registered, %u functions, %u hooks\n", u->nr_funcs, u->nr_hooks);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(splice_register_update);

@@ -227,12 +227,12 @@ static const char *const prepared_tools[][2] = {
 int sc_build_units(const struct sc_opts *opts, const char *tree,
 		   const struct sc_strv *units)
 {
-	char jobs[32], path[4200];
+	char jobs[32], path[4200], *cppflags = NULL;
 	char **argv;
 	size_t i, n = 0;
 	int err;
 
-	argv = calloc(14 + opts->kbuild_args.n + units->n, sizeof(*argv));
+	argv = calloc(15 + opts->kbuild_args.n + units->n, sizeof(*argv));
 	if (!argv)
 		return -ENOMEM;
 	snprintf(jobs, sizeof(jobs), "-j%u", opts->jobs);
@@ -259,11 +259,25 @@ int sc_build_units(const struct sc_opts *opts, const char *tree,
 	}
 	for (i = 0; i < opts->kbuild_args.n; i++)
 		argv[n++] = opts->kbuild_args.v[i];
+	/*
+	 * <splice/patch.h> for patches with hooks or shadow data: splice-core's
+	 * include/ (the build tree's or the installed one).  After the kernel's
+	 * own include directories (kbuild puts KCPPFLAGS behind LINUXINCLUDE),
+	 * and the same for pre and post, so it changes no object that does not
+	 * include it.
+	 */
+	if (opts->target.core) {
+		snprintf(path, sizeof(path), "%s/include/splice/patch.h", opts->target.core);
+		if (!access(path, R_OK) &&
+		    asprintf(&cppflags, "KCPPFLAGS=-I%s/include", opts->target.core) > 0)
+			argv[n++] = cppflags;
+	}
 	for (i = 0; i < units->n; i++)
 		argv[n++] = units->v[i];
 	argv[n] = NULL;
 	err = sc_run(opts, tree, argv);
 	free(argv);
+	free(cppflags);
 	if (err == -ECHILD)
 		sc_err("kbuild failed in %s (its messages are above)", tree);
 	return err;

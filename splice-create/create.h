@@ -99,6 +99,18 @@ void sc_patch_free(struct sc_patch *patch);
 /* The path a file has after the patch (new_path, else old_path). */
 const char *sc_patch_file_path(const struct sc_patch_file *f);
 
+/* ------------------------------------------------------------ layout.c */
+
+/*
+ * Every changed line of @patch (a unified diff, -p1) inside a struct or
+ * union definition of a C file or header of @tree -- the layout of objects
+ * the running kernel has -- as a reason naming the structure and what to
+ * use instead (shadow data).  Read from the source, before anything is
+ * built.  0 or a negative errno (reading a file of the tree).
+ */
+int sc_check_layouts(const char *tree, const char *patch, size_t len,
+		     struct sc_reasons *reasons);
+
 /* ------------------------------------------------------------- units.c */
 
 /* What a changed file is, for unit selection. */
@@ -401,6 +413,7 @@ struct sc_manifest_unit {
 	char *name;			/* "fs/proc/meminfo.o" */
 	char *target;			/* module the unit is built into; NULL: vmlinux */
 	struct sc_strv changed, added, removed;	/* function names */
+	struct sc_strv hooks;		/* "pre_apply:check_users" (<splice/patch.h>) */
 };
 
 /* A kernel module of the package (modules/<name>.ko), in load order. */

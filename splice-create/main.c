@@ -216,6 +216,10 @@ static int run(struct ctx *c, char **srcdir_buf)
 	sc_sha256_buf(c->patch_text, c->patch_len, c->manifest.patch_sha256);
 	if (!c->manifest.id || !c->manifest.splice_version)
 		return -ENOMEM;
+	/* a structure's layout can't change under live instances: say so before building */
+	err = sc_check_layouts(c->opts.srcdir, c->patch_text, c->patch_len, &c->reasons);
+	if (err || c->reasons.n)
+		return err;
 	err = prepare_tree(c);
 	if (!err)
 		err = select_units(c);
@@ -235,9 +239,10 @@ static int run(struct ctx *c, char **srcdir_buf)
 	/*
 	 * Only new (or removed) functions: nothing that runs calls them, so
 	 * the update would change nothing -- say so rather than make a package
-	 * with nothing to replace.
+	 * with nothing to replace.  Unless the patch has hooks: they run (a
+	 * fix of data alone, splice-patch(7)).
 	 */
-	if (!replaces_any(&c->manifest)) {
+	if (!replaces_any(&c->manifest) && !c->nhooks) {
 		c->nothing_runs = true;
 		return 0;
 	}

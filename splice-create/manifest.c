@@ -169,6 +169,8 @@ int sc_manifest_format(const struct sc_manifest *m, char **out)
 			put(&b, "new", u->added.v[j], NULL);
 		for (j = 0; j < u->removed.n; j++)
 			put(&b, "removed", u->removed.v[j], NULL);
+		for (j = 0; j < u->hooks.n; j++)
+			put(&b, "hook", u->hooks.v[j], NULL);
 	}
 	for (i = 0; i < m->nmodules; i++)
 		put3(&b, "module", m->modules[i].name, m->modules[i].role, m->modules[i].unit);
@@ -255,6 +257,13 @@ static int parse_line(struct sc_manifest *m, unsigned int lineno, char *line,
 		return sc_strv_add(key[0] == 'c' ? &u->changed : key[0] == 'n' ? &u->added :
 				   &u->removed, value);
 	}
+	if (!strcmp(key, "hook")) {
+		if (!u)
+			return parse_fail(lineno, "hook before any \"unit\" line", value);
+		if (!strchr(value, ':'))
+			return parse_fail(lineno, "hook not STAGE:FUNCTION", value);
+		return sc_strv_add(&u->hooks, value);
+	}
 	if (!strcmp(key, "target")) {
 		if (!u)
 			return parse_fail(lineno, "target before any \"unit\" line", value);
@@ -325,6 +334,7 @@ void sc_manifest_free(struct sc_manifest *m)
 		sc_strv_free(&m->units[i].changed);
 		sc_strv_free(&m->units[i].added);
 		sc_strv_free(&m->units[i].removed);
+		sc_strv_free(&m->units[i].hooks);
 	}
 	for (i = 0; i < m->nmodules; i++) {
 		free(m->modules[i].name);

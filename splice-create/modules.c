@@ -230,10 +230,10 @@ static int write_kbuild(const char *dir, size_t npre)
 	if (asprintf(&path, "%s/Kbuild", dir) < 0)
 		return -ENOMEM;
 	f = fopen(path, "w");
-	if (!f || fputs("# splice-create: the pre and new modules of one update\nobj-m := pre/", f) < 0)
+	if (!f || fputs("# splice-create: the pre and new modules of one update\nobj-m :=", f) < 0)
 		err = -EIO;
-	for (i = 1; !err && i < npre; i++)
-		if (fprintf(f, " pre%zu/", i) < 0)
+	for (i = 0; !err && i < npre; i++)
+		if ((i ? fprintf(f, " pre%zu/", i) : fputs(" pre/", f)) < 0)
 			err = -EIO;
 	if (!err && fputs(" new/\n", f) < 0)
 		err = -EIO;
@@ -362,28 +362,32 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 		     struct sc_reasons *reasons)
 {
 	char *mkpre = NULL, *mknew = NULL, *core = NULL, *kb = NULL;
-	char *symvers = NULL, *moddir = NULL, *new_dir = NULL, *mods_dir = NULL;
+	char *symvers = NULL, *core_symvers = NULL, *moddir = NULL, *new_dir = NULL;
+	char *mods_dir = NULL;
 	char *units = NULL, new_name[64];
 	char (*pre_name)[64] = NULL;
 	size_t *pre_unit = NULL;
 	struct argv a = { 0 };
-	size_t i, npre = 0;
+	size_t i, npre = 0, nhooks = 0;
 	int err = -ENOMEM;
 
 	/* every unit with a replaced function has pre code; the new code is one module */
-	for (i = 0; i < m->nunits; i++)
+	for (i = 0; i < m->nunits; i++) {
 		if (m->units[i].changed.n)
 			npre++;
-	if (!npre)
-		return 0;	/* only new or removed functions: nothing to replace */
+		nhooks += m->units[i].hooks.n;
+	}
+	/* only new or removed functions, and no hook runs them: nothing to do */
+	if (!npre && !nhooks)
+		return 0;
 
 	sc_progress(&opts->log, "building modules");
 	mkpre = find_tool("splice-mkpre");
 	mknew = find_tool("splice-mknew");
 	core = strdup(opts->target.core);
 	kb = strdup(opts->target.kernel_build);
-	pre_name = calloc(npre, sizeof(*pre_name));
-	pre_unit = calloc(npre, sizeof(*pre_unit));
+	pre_name = calloc(npre + 1, sizeof(*pre_name));
+	pre_unit = calloc(npre + 1, sizeof(*pre_unit));
 	if (!mkpre || !mknew || !core || !kb || !pre_name || !pre_unit)
 		goto out;
 	sc_verbose(&opts->log, "kernel build %s, splice-core %s, %s, %s", kb, core, mkpre, mknew);
@@ -391,6 +395,7 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	err = -ENOMEM;
 	snprintf(new_name, sizeof(new_name), "splice_%s_new", m->id);
 	if (asprintf(&symvers, "%s/Module.symvers", kb) < 0 ||
+	    asprintf(&core_symvers, "%s/Module.symvers", core) < 0 ||
 	    asprintf(&moddir, "%s/modules", staging) < 0 ||
 	    asprintf(&mods_dir, "%s/mod", workdir) < 0 ||
 	    asprintf(&new_dir, "%s/new", mods_dir) < 0)
@@ -435,12 +440,25 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	arg(&a, new_name);
 	arg(&a, "--symvers");
 	arg(&a, symvers);
+	/* splice-core's exports (splice_shadow_*) are the loader's to resolve */
+	arg(&a, "--symvers");
+	arg(&a, core_symvers);
 	arg(&a, "-o");
 	arg(&a, new_dir);
-	for (i = 0; i < m->nunits; i++)
-		if (m->units[i].changed.n || m->units[i].added.n)
-			mknew_unit(&a, &m->units[i], staging);
-	err = run_tool(opts, &a, reasons, npre > 1 ? "new code" : m->units[pre_unit[0]].name);
+	for (i = 0; !err && i < m->nunits; i++) {
+		struct sc_manifest_unit *u = &m->units[i];
+
+		if (!u->changed.n && !u->added.n)
+			continue;
+		/* a unit with pre code knows its target; one with only hooks asks now */
+		if (!u->changed.n)
+			err = unit_target(farm, u->name, &u->target);
+		if (!err)
+			mknew_unit(&a, u, staging);
+	}
+	if (err)
+		goto out;
+	err = run_tool(opts, &a, reasons, npre == 1 ? m->units[pre_unit[0]].name : "new code");
 	argv_free(&a);
 	if (err || reasons->n)
 		goto out;
@@ -479,9 +497,12 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 		err = -ENOMEM;
 	if (!err)
 		err = sc_manifest_add_module(m, new_name, "new", units);
-	if (!err)
+	if (!err && npre)
 		sc_progress(&opts->log, "modules: %s.ko%s (pre code), %s.ko (new code)",
 			    pre_name[0], npre > 1 ? " and more, one per unit" : "", new_name);
+	else if (!err)
+		sc_progress(&opts->log, "modules: %s.ko (new code: hooks, no function replaced)",
+			    new_name);
 out:
 	argv_free(&a);
 	free(mkpre);
@@ -489,6 +510,7 @@ out:
 	free(core);
 	free(kb);
 	free(symvers);
+	free(core_symvers);
 	free(moddir);
 	free(new_dir);
 	free(mods_dir);

@@ -748,6 +748,10 @@ static int diff_unit(struct ctx *c, const char *unit)
 		err = -ENOMEM;
 		goto out;
 	}
+	err = sc_unit_hooks(unit, post, &mu->hooks, &c->reasons);
+	for (i = 0; !err && i < mu->hooks.n; i++)
+		sc_progress(&c->opts.log, "hook: %s (%s)", mu->hooks.v[i], unit);
+	c->nhooks += mu->hooks.n;
 	for (i = 0; !err && i < diff->nfindings; i++) {
 		const struct om_finding *f = &diff->findings[i];
 

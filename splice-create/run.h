@@ -41,6 +41,7 @@ struct ctx {
 	bool pre_built;			/* select_units built the pre objects */
 	size_t ncode_changes;
 	bool nothing_runs;		/* only new/removed functions: no package */
+	size_t nhooks;			/* hooks the patched units declare */
 	size_t nother;			/* files with no code (ignored) */
 	char *package;
 	/* header changes (phases.c: analyze_headers, narrow_units) */
@@ -90,5 +91,15 @@ int read_whole(const char *path, char **buf, size_t *len);
 int write_whole(const char *path, const char *buf, size_t len);
 /* `cp -p @from @to`, making @to's directories first; says what failed. */
 int copy_into(const struct sc_opts *opts, const char *from, const char *to);
+
+/* ------------------------------------------------------------- hooks.c */
+
+struct om_object;
+/*
+ * The hooks @post (a unit's post object) declares with <splice/patch.h>,
+ * added to @hooks as "STAGE:FUNCTION"; a malformed record is a reason.
+ */
+int sc_unit_hooks(const char *unit, const struct om_object *post, struct sc_strv *hooks,
+		  struct sc_reasons *reasons);
 
 #endif /* SPLICE_CREATE_RUN_H */

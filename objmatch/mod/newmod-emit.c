@@ -56,12 +56,15 @@ int nm_emit(struct nm *n)
 {
 	struct om_elf *e = &n->e;
 	size_t nf = n->o->nchanged, nsec = e->nsec + NS_COUNT, i;
-	/* appended symbols: the two tables, and the reference to splice-core's marker */
-	size_t nadd = n->nearly ? 3 : 2;
+	/*
+	 * appended symbols: the two tables, the hook records if any, and the
+	 * reference to splice-core's marker
+	 */
+	size_t nadd = 2 + !!n->hooks + !!n->nearly, early_at = 2 + !!n->hooks;
 	size_t off_sym, off_str, off_shstr, off_sh, off[NS_COUNT], tsize, strbase;
 	size_t shstr_len = e->sh[e->eh->e_shstrndx].sh_size;
 	size_t strtab_idx = e->sh[e->symtab].sh_link;
-	uint32_t name_off[NS_COUNT], sym_name[3];
+	uint32_t name_off[NS_COUNT], sym_name[4];
 	struct obuf b = { 0 }, strtab = { 0 }, shstr = { 0 }, tab = { 0 };
 	Elf64_Rela *fr = NULL, *rr = NULL;
 	Elf64_Sym *syms = NULL;
@@ -70,7 +73,7 @@ int nm_emit(struct nm *n)
 	struct om_newrel_hdr hdr = { .magic = OM_NEWREL_MAGIC, .version = OM_NEWREL_VERSION,
 				     .objname = OM_NEWREL_NONE, .unit = OM_NEWREL_NONE };
 	const char *suffix = n->o->suffix ? n->o->suffix : "";
-	char fname[128], rname[128];
+	char fname[128], rname[128], hname[128];
 	FILE *f;
 	int ret = -ENOMEM;
 
@@ -128,15 +131,18 @@ int nm_emit(struct nm *n)
 	strbase = e->strsz;
 	snprintf(fname, sizeof(fname), "splice_new_funcs%s", suffix);
 	snprintf(rname, sizeof(rname), "splice_new_relocs%s", suffix);
+	snprintf(hname, sizeof(hname), "splice_new_hooks%s", suffix);
 	if (ob_put(&strtab, e->strtab, e->strsz, 1, NULL) ||
 	    ob_put(&strtab, fname, strlen(fname) + 1, 1, NULL) ||
 	    ob_put(&strtab, rname, strlen(rname) + 1, 1, NULL) ||
+	    ob_put(&strtab, hname, strlen(hname) + 1, 1, NULL) ||
 	    ob_put(&strtab, OM_NEWREL_EARLY_SYMBOL, sizeof(OM_NEWREL_EARLY_SYMBOL), 1, NULL) ||
 	    ob_put(&shstr, e->shstr, shstr_len, 1, NULL))
 		goto out;
 	sym_name[0] = strbase;
 	sym_name[1] = strbase + strlen(fname) + 1;
 	sym_name[2] = sym_name[1] + strlen(rname) + 1;
+	sym_name[3] = sym_name[2] + strlen(hname) + 1;
 	for (i = 0; i < NS_COUNT; i++) {
 		name_off[i] = shstr.len;
 		if (ob_put(&shstr, new_names[i], strlen(new_names[i]) + 1, 1, NULL))
@@ -145,10 +151,11 @@ int nm_emit(struct nm *n)
 
 	/*
 	 * symbols: old + two globals (after every local: the order rule
-	 * holds), + with EARLY records an undefined reference to splice-core's
-	 * marker (newmod.h)
+	 * holds), + the hook records' global (splice_new_hooks, at the start
+	 * of the kept .splice.hooks), + with EARLY records an undefined
+	 * reference to splice-core's marker (newmod.h)
 	 */
-	syms = calloc(e->nsyms + 3, sizeof(*syms));
+	syms = calloc(e->nsyms + 4, sizeof(*syms));
 	if (!syms)
 		goto out;
 	memcpy(syms, e->syms, e->nsyms * sizeof(*syms));
@@ -158,9 +165,14 @@ int nm_emit(struct nm *n)
 	syms[e->nsyms + 1] = (Elf64_Sym){ .st_name = sym_name[1],
 					  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT),
 					  .st_shndx = e->nsec + NS_RELOCS, .st_size = tsize };
-	syms[e->nsyms + 2] = (Elf64_Sym){ .st_name = sym_name[2],
-					  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_NOTYPE),
-					  .st_shndx = SHN_UNDEF };
+	if (n->hooks)
+		syms[e->nsyms + 2] = (Elf64_Sym){ .st_name = sym_name[2],
+						  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT),
+						  .st_shndx = n->hooks,
+						  .st_size = e->sh[n->hooks].sh_size };
+	syms[e->nsyms + early_at] = (Elf64_Sym){ .st_name = sym_name[3],
+						 .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_NOTYPE),
+						 .st_shndx = SHN_UNDEF };
 
 	if (ob_put(&b, e->buf, e->len, 1, NULL) ||
 	    ob_put(&b, syms, (e->nsyms + nadd) * sizeof(*syms), 8, &off_sym) ||

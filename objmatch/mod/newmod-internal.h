@@ -90,6 +90,7 @@ struct nm {
 	size_t dd;		/* its section, or 0 */
 	size_t ndd;		/* descriptors in it */
 	bool *dd_keep;		/* per descriptor */
+	size_t hooks;		/* .splice.hooks (<splice/patch.h>), kept; or 0 */
 	int findings;
 };
 

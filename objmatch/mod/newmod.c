@@ -274,6 +274,38 @@ static void nm_free(struct nm *n)
 }
 
 
+/*
+ * The patch's hooks (<splice/patch.h>): the records of .splice.hooks stay,
+ * with every function they name, which becomes new code even if nobody
+ * listed it with -a (a hook is a copy in the module, never the running
+ * kernel's function: splice-core checks that it lies in the module).
+ */
+static int keep_hooks(struct nm *n)
+{
+	struct om_elf *e = &n->e;
+	Elf64_Rela *r;
+	size_t j, nr, t;
+
+	n->hooks = nm_section_named(e, OM_NEWMOD_HOOKS);
+	if (!n->hooks)
+		return 0;
+	if (!(e->sh[n->hooks].sh_flags & SHF_ALLOC) || !n->rela[n->hooks]) {
+		om_log(n->opts, OM_LOG_ERROR, "%s[%s]: not the hook records of <splice/patch.h>",
+		       e->name, OM_NEWMOD_HOOKS);
+		return -EINVAL;
+	}
+	n->keep[n->hooks] = true;
+	r = om_elf_relas(e, n->rela[n->hooks], &nr);
+	for (j = 0; j < nr; j++) {
+		if (ELF64_R_SYM(r[j].r_info) >= e->nsyms)
+			return -EINVAL;
+		t = om_elf_symsec(e, ELF64_R_SYM(r[j].r_info));
+		if (t && n->has_func[t])
+			n->keep[t] = true;
+	}
+	return 0;
+}
+
 /* Read the inputs and decide which sections stay. */
 static int nm_keep(struct nm *n)
 {
@@ -303,6 +335,8 @@ static int nm_keep(struct nm *n)
 		ret = nm_keep_func(n, o->changed[i], &n->funcsym[i]);
 	for (i = 0; !ret && i < o->nadded; i++)
 		ret = nm_keep_func(n, o->added[i], &sym);
+	if (!ret)
+		ret = keep_hooks(n);
 	if (!ret)
 		ret = nm_close_keep(n);
 	return ret;

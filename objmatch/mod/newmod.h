@@ -37,6 +37,15 @@
  */
 #define OM_NEWREL_EARLY_SYMBOL	"splice_early_relocs"
 
+/*
+ * The hook records of <splice/patch.h> (32 bytes each): kept with the
+ * functions they name; the rewrite adds the global symbol
+ * splice_new_hooks (with the unit's suffix) at their start, its size the
+ * section's.
+ */
+#define OM_NEWMOD_HOOKS		".splice.hooks"
+#define OM_NEWMOD_HOOK_SIZE	32
+
 struct om_newrel_hdr {
 	uint32_t magic, version;
 	uint32_t nrelocs;

@@ -372,6 +372,74 @@ static const struct om_reloc *unknown_reloc(const struct item *it)
 	return NULL;
 }
 
+/*
+ * Hooks (<splice/patch.h>, splice-patch(7)): the records of .splice.hooks,
+ * {u32 magic, u32 stage, u32 line, u32 0, fn, name}.  A changed initial
+ * value of a global is no refusal when a hook of the apply side
+ * (pre_apply, apply, post_apply: stages 1-3) sets the running kernel's
+ * copy: its function refers to the variable, directly or through
+ * functions it calls.  Example: mm/util.c's
+ *
+ *	int sysctl_overcommit_ratio = 60;	(was 50)
+ *	static void ratio_apply(void) { sysctl_overcommit_ratio = 60; }
+ *	splice_apply(ratio_apply);
+ */
+#define HOOK_SECTION	".splice.hooks"
+#define HOOK_SIZE	32
+#define HOOK_APPLY_LAST	3	/* post_apply */
+
+static bool reaches(const struct side *s, const struct item *f, const struct item *data,
+		    bool *seen)
+{
+	size_t i;
+
+	if (seen[f - s->items])
+		return false;
+	seen[f - s->items] = true;
+	for (i = 0; i < f->refs.n; i++) {
+		const struct item *t = f->refs.v[i];
+
+		if (t == data || (t->is_func && reaches(s, t, data, seen)))
+			return true;
+	}
+	return false;
+}
+
+/* The hook of the apply side that sets @data, in *@by (NULL: none). */
+static int hook_handles(const struct side *post, const struct item *data,
+			const struct item **by)
+{
+	bool *seen, yes = false;
+	size_t i, k;
+
+	*by = NULL;
+	seen = calloc(post->nitems + 1, sizeof(*seen));
+	if (!seen)
+		return -ENOMEM;
+	for (i = 0; !yes && i < post->nitems; i++) {
+		const struct item *h = &post->items[i];
+		const struct om_symbol *sym = h->sym;
+		uint32_t stage;
+
+		if (h->is_func || strcmp(sym->sec->name, HOOK_SECTION) || !sym->sec->data ||
+		    sym->size != HOOK_SIZE || sym->value + HOOK_SIZE > sym->sec->size)
+			continue;
+		memcpy(&stage, sym->sec->data + sym->value + 4, sizeof(stage));
+		if (stage < 1 || stage > HOOK_APPLY_LAST)
+			continue;
+		for (k = 0; !yes && k < h->refs.n; k++) {
+			const struct item *f = h->refs.v[k];
+
+			memset(seen, 0, post->nitems * sizeof(*seen));
+			yes = f->is_func && reaches(post, f, data, seen);
+			if (yes)
+				*by = f;
+		}
+	}
+	free(seen);
+	return 0;
+}
+
 static int refuse_items(struct differ *d)
 {
 	const struct om_object *post = d->post.obj;
@@ -421,9 +489,13 @@ static int refuse_items(struct differ *d)
 		if (it->state != OM_CHANGED)
 			continue;
 		if (!it->is_func && it->writable && !it->carried) {
-			err = add_refusal(d, post, sym->sec, sym, sym->name,
-					  "changed %s data (the running kernel's copy can't be replaced)",
-					  sym->sec->data ? "initialised" : "zero-initialised");
+			err = hook_handles(&d->post, it, &it->hooked_by);
+			if (!err && !it->hooked_by)
+				err = add_refusal(d, post, sym->sec, sym, sym->name,
+						  "changed %s data (the running kernel's copy can't be "
+						  "replaced): add a splice_apply() hook that sets it "
+						  "(splice-patch(7))",
+						  sym->sec->data ? "initialised" : "zero-initialised");
 			continue;
 		}
 		if (it->is_func && !cold_suffix(sym->name)) {
@@ -673,6 +745,11 @@ static int report(struct differ *d, struct om_diff *diff)
 			err = add_finding(d, OM_F_NEW, it->sym->name, NULL, NULL);
 		} else if (!it->is_func && it->state == OM_CHANGED && !it->writable) {
 			err = add_finding(d, OM_F_DATA_CHANGED, it->sym->name, NULL, NULL);
+		} else if (!it->is_func && it->state == OM_CHANGED && it->hooked_by) {
+			/* the running kernel's copy stays; the hook sets it */
+			err = add_finding(d, OM_F_DATA_CHANGED, it->sym->name,
+					  om_strdup_printf("set by hook %s", it->hooked_by->sym->name),
+					  NULL);
 		} else if (!it->is_func && it->state == OM_NEW) {
 			err = add_finding(d, OM_F_NEW_DATA, it->sym->name, NULL, NULL);
 		}

@@ -27,6 +27,7 @@ struct item {
 	bool static_local;	/* gcc-renamed function-scope static: "name.123" */
 	bool carried;		/* writable, but the new code brings its own copy */
 	bool not_understood;	/* comparing it met something not understood */
+	const struct item *hooked_by;	/* changed data an apply-side hook sets */
 	char *why;		/* first difference (CHANGED) */
 	struct om_vec entries;	/* struct entry *: special entries it owns */
 	struct om_vec refs;	/* struct item *: what its relocations point into */

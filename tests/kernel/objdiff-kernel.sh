@@ -114,7 +114,7 @@ restore kernel/sys.c
 edit kernel/sys.c 's/^int overflowuid = DEFAULT_OVERFLOWUID;/int overflowuid = DEFAULT_OVERFLOWUID + 1;/'
 build post3 kernel/sys.o
 check "sys.c changed initialised data" "$work/pre/kernel/sys.o" "$work/post3/kernel/sys.o" 2 \
-	"refuse overflowuid: changed initialised data (the running kernel's copy can't be replaced)"
+	"refuse overflowuid: changed initialised data (the running kernel's copy can't be replaced): add a splice_apply() hook that sets it (splice-patch(7))"
 
 farm_check || fail "the prepared tree was written to"
 [ "$errors" -eq 0 ] || fail "$errors check(s) failed"

@@ -24,6 +24,7 @@ START_TEST(round_trip)
 	ck_assert_ptr_nonnull(u);
 	ck_assert_int_eq(sc_strv_add(&u->changed, "meminfo_proc_show"), 0);
 	ck_assert_int_eq(sc_strv_add(&u->added, "helper.cold"), 0);
+	ck_assert_int_eq(sc_strv_add(&u->hooks, "pre_apply:check_users"), 0);
 	u = sc_manifest_add_unit(&m, "kernel/sys.o");
 	ck_assert_int_eq(sc_strv_add(&u->removed, "old_fn"), 0);
 	sc_sha256_buf("x", 1, sum);
@@ -31,13 +32,16 @@ START_TEST(round_trip)
 
 	ck_assert_int_eq(sc_manifest_format(&m, &text), 0);
 	ck_assert_ptr_nonnull(strstr(text, "format 1\nid ab12cd34\n"));
-	ck_assert_ptr_nonnull(strstr(text, "unit fs/proc/meminfo.o\nchanged meminfo_proc_show\nnew helper.cold\n"));
+	ck_assert_ptr_nonnull(strstr(text, "unit fs/proc/meminfo.o\nchanged meminfo_proc_show\nnew helper.cold\n"
+					"hook pre_apply:check_users\n"));
 	ck_assert_int_eq(sc_manifest_parse(text, strlen(text), &back), 0);
 	ck_assert_str_eq(back.id, "ab12cd34");
 	ck_assert_str_eq(back.kernel_release, "6.1.0-57-amd64");
 	ck_assert_uint_eq(back.nunits, 2);
 	ck_assert_str_eq(back.units[0].changed.v[0], "meminfo_proc_show");
 	ck_assert_str_eq(back.units[1].removed.v[0], "old_fn");
+	ck_assert_uint_eq(back.units[0].hooks.n, 1);
+	ck_assert_str_eq(back.units[0].hooks.v[0], "pre_apply:check_users");
 	ck_assert_uint_eq(back.nfiles, 1);
 	ck_assert_str_eq(back.files[0].sha256, sum);
 	ck_assert_int_eq(sc_manifest_format(&back, &again), 0);
@@ -56,6 +60,9 @@ START_TEST(parse_errors)
 		"format 2\n",				/* unknown format */
 		"format 1\nid BAD-ID\n",		/* invalid id */
 		"format 1\nchanged f\n",		/* function before unit */
+		"format 1\nhook apply:f\n",		/* hook before unit */
+		"format 1\nunit a.o\nhook f\n",	/* not STAGE:FUNCTION */
+		"format 1\nunit a.o\nhook apply f\n",	/* two values */
 		"format 1\nid a\nkernel-release r\nsplice-version v\n",	/* no patch sum */
 		"format 1\nfile pre/x.o nothex\n",
 		"format 1\nid a b\n",

@@ -82,7 +82,18 @@ static const struct expect cases[] = {
 	  "changed lookup\n"
 	  "data-changed table\n"
 	  "new-data extra\n"
-	  "refuse limit: changed initialised data (the running kernel's copy can't be replaced)\n" },
+	  "refuse limit: changed initialised data (the running kernel's copy can't be replaced): "
+	  "add a splice_apply() hook that sets it (splice-patch(7))\n" },
+	/* changed data an apply-side hook sets (through a helper) is no refusal */
+	{ "hooks", 2,
+	  "new limit_apply\n"
+	  "new other_reverse\n"
+	  "new set_limit\n"
+	  "data-changed limit\n"
+	  "new-data hook_limit_apply\n"
+	  "new-data hook_other_reverse\n"
+	  "refuse other: changed initialised data (the running kernel's copy can't be replaced): "
+	  "add a splice_apply() hook that sets it (splice-patch(7))\n" },
 	{ "init", 2,
 	  "changed setup_thing\n"
 	  "refuse setup_thing: changed __init code (it ran at boot and is gone)\n" },

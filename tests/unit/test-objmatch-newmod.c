@@ -396,6 +396,51 @@ START_TEST(static_locals_renumbered)
 END_TEST
 
 /*
+ * The hooks of <splice/patch.h> (fixtures/objmatch/hooks.c): .splice.hooks
+ * stays allocated with every function it names, even one nobody listed
+ * (other_reverse), and the global splice_new_hooks covers it; the hooks'
+ * references to the running kernel's data become records.
+ */
+START_TEST(hooks_kept)
+{
+	static char out[4096];
+	const char *added[] = { "limit_apply" };
+	const char *sv[1] = { symvers() };
+	struct om_newmod_opts o = {
+		.post = fixture_obj("hooks", true), .pre = fixture_obj("hooks", false),
+		.out = out, .added = added, .nadded = 1, .symvers = sv, .nsymvers = 1,
+		.unit = "hooks.o",
+	};
+	struct om_elf e;
+	size_t hs, k, f;
+
+	fixture_build("hooks");
+	snprintf(out, sizeof(out), "%s/hooks-new.o", test_tmpdir());
+	log_reset();
+	ck_assert_int_eq(om_newmod_rewrite(&o, test_log_options()), 0);
+	ck_assert_int_eq(om_elf_open(&e, out, test_log_options()), 0);
+	hs = section(&e, OM_NEWMOD_HOOKS);
+	ck_assert(e.sh[hs].sh_flags & SHF_ALLOC);
+	ck_assert_uint_eq(e.sh[hs].sh_size, 2 * OM_NEWMOD_HOOK_SIZE);
+	k = symbol(&e, "splice_new_hooks");
+	ck_assert_uint_ne(k, 0);
+	ck_assert_uint_eq(e.syms[k].st_shndx, hs);
+	ck_assert_uint_eq(e.syms[k].st_value, 0);
+	ck_assert_uint_eq(e.syms[k].st_size, 2 * OM_NEWMOD_HOOK_SIZE);
+	ck_assert_uint_eq(ELF64_ST_BIND(e.syms[k].st_info), STB_GLOBAL);
+	/* both hook functions are kept: listed (-a) or not */
+	f = symbol(&e, "other_reverse");
+	ck_assert_uint_ne(f, 0);
+	ck_assert(e.sh[om_elf_symsec(&e, f)].sh_flags & SHF_ALLOC);
+	f = symbol(&e, "limit_apply");
+	ck_assert(e.sh[om_elf_symsec(&e, f)].sh_flags & SHF_ALLOC);
+	/* no EARLY marker: the hooks symbol did not take its place */
+	ck_assert_uint_eq(symbol(&e, "splice_early_relocs"), 0);
+	om_elf_free(&e);
+}
+END_TEST
+
+/*
  * fixtures/objmatch/data-shared.c: warns() gains a once-flag in .data.once,
  * which then comes along (kept, no record); uses_new() reads a new
  * variable in .data..read_mostly, which also holds one the running kernel
@@ -427,6 +472,7 @@ static Suite *objmatch_newmod_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, dyndbg_kept_and_compacted);
 	tcase_add_test(tc, keys_early_records);
+	tcase_add_test(tc, hooks_kept);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("shared-sections");
 	tcase_set_timeout(tc, 60);

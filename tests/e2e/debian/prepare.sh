@@ -14,8 +14,8 @@
 #    in WORK/tree (made once: WORK/tree/.ready names the .deb);
 #    splice-create prepares it for 6.1.0-55 apart, kept in WORK/cache;
 # 3. splice-core.ko for 6.1.0-55, built by DKMS (tests/vm/build-abi, into
-#    WORK/abi/; WORK/core/ holds its splice.h and Module.symvers, which are
-#    splice-create's --core);
+#    WORK/abi/; WORK/core/ holds its splice.h, Module.symvers and
+#    include/splice/patch.h, which are splice-create's --core);
 # 4. the two updates made with splice-create from the two patches of this
 #    directory (make-patches.sh regenerates them from Debian's packages):
 #    OUTDIR/packages/splice-ext4fix.tar.gz, splice-nfsdfix.tar.gz (logs
@@ -86,8 +86,9 @@ msg "the tree: $tree (release $(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$
 msg "splice-core.ko for $release (DKMS)"
 SPLICE_VM=$vm SPLICE_TOP_SRCDIR=$top_src SPLICE_TOP_BUILDDIR=$top_build \
 	"$top_src/tests/vm/build-abi" "$abi" "$work/abi" >&2 || die "splice-core.ko for $release failed to build"
-mkdir -p "$work/core" &&
-	cp "$top_src/splice-core/splice.h" "$work/abi/Module.symvers" "$work/core/" || exit 1
+mkdir -p "$work/core/include/splice" &&
+	cp "$top_src/splice-core/splice.h" "$work/abi/Module.symvers" "$work/core/" &&
+	cp "$top_src/splice-core/include/splice/patch.h" "$work/core/include/splice/" || exit 1
 cp "$here/vm-lib.sh" "$out/" && cp "$top_src"/scripts/splice-apply "$top_src"/scripts/splice-undo "$top_src"/scripts/splice-view \
 	"$work/abi/splice-core.ko" "$out/bin/" || exit 1
 
