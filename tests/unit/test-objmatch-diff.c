@@ -24,6 +24,12 @@ struct expect {
 static const struct expect cases[] = {
 	/* comment-only change: WARN_ON's line moves, nothing else */
 	{ "comment", 3, "" },
+	/* ... and a line number in a string, FILE ":" LINE */
+	{ "comment-fileline", 3, "" },
+	/* ... but a __LINE__ printed on every call is code */
+	{ "comment-lineprint", 0, "changed report_place\n" },
+	/* __UNIQUE_ID() counters shifted by one more use before them */
+	{ "unique", 3, "" },
 	{ "funcs", 0,
 	  "changed checked\n"
 	  "changed compute\n"
