@@ -496,6 +496,51 @@ static int relaxed_tail_jump(struct om_match *m, u32 s, u64 base, u32 off,
 	return ret ? ret : 1;
 }
 
+static u64 rel32_target(const u8 *call, u64 at)
+{
+	s32 rel = (s32)((u32)call[1] | (u32)call[2] << 8 | (u32)call[3] << 16 |
+			(u32)call[4] << 24);
+
+	return at + 5 + (u64)(s64)rel;
+}
+
+/*
+ * A paravirt site: "call *pv_ops+N(%rip)" in the object, which the
+ * kernel's loader (apply_paravirt()) made into "call <pv_ops' function>"
+ * plus NOPs, in the kernel at boot and in the pre module at load.  The two
+ * copies' rel32 differ (they are far apart); what the call reaches must
+ * not: set_tsc_mode+0x39 is "e8 <rel32> 90" in both, calling the same
+ * native function.  Returns 0 equal, 1 not rewritten into a call here
+ * (compared as ordinary code), -ESRCH differ.
+ */
+static int compare_paravirt(struct om_match *m, u32 s, u64 base, const struct om_msite *site)
+{
+	const struct om_msection *sec = &m->unit->sections[s];
+	const u8 *pre = sec->data + site->offset, *run = m->run + site->offset;
+	u64 pre_to, run_to;
+
+	if (!sec->addr || site->len < 5 || pre[0] != 0xe8)
+		return 1;
+	if (run[0] != 0xe8 || memcmp(pre + 5, run + 5, site->len - 5)) {
+		mismatch_bytes(m, s, site->offset, pre, run, site->len);
+		return -ESRCH;
+	}
+	pre_to = rel32_target(pre, sec->addr + site->offset);
+	run_to = rel32_target(run, base + site->offset);
+	if (pre_to != run_to) {
+		if (!m->diag[0])
+			snprintf(m->diag, sizeof(m->diag),
+				 "%s+0x%x: paravirt call to 0x%llx, running calls 0x%llx",
+				 sec_label(m, s), site->offset, (unsigned long long)pre_to,
+				 (unsigned long long)run_to);
+		return -ESRCH;
+	}
+	logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: paravirt call to 0x%llx", m->unit->name,
+	      sec_label(m, s), site->offset, (unsigned long long)run_to);
+	return 0;
+}
+
+/* 0 accepted, 1 to be compared as ordinary code, negative on a mismatch. */
 static int compare_site(struct om_match *m, u32 s, u64 base, const struct om_msite *site,
 			u32 *ri)
 {
@@ -525,6 +570,8 @@ static int compare_site(struct om_match *m, u32 s, u64 base, const struct om_msi
 			return 0;
 		}
 		break;
+	case OM_SITE_PARAVIRT:
+		return compare_paravirt(m, s, base, site);
 	default:
 		return -EINVAL;
 	}
@@ -573,9 +620,11 @@ static int compare_section(struct om_match *m, u32 s, u64 base)
 
 		if (si < sec->nsites && sec->sites[si].offset == off) {
 			ret = compare_site(m, s, base, &sec->sites[si], &ri);
-			if (ret)
+			if (ret < 0)
 				return ret;
-			off += sec->sites[si++].len;
+			if (ret == 0)
+				off += sec->sites[si].len;
+			si++;	/* 1: left as it was, compared as code */
 			continue;
 		}
 		r = reloc_at(sec, &ri, off);

@@ -796,6 +796,72 @@ START_TEST(pcrel_constant_merged)
 }
 END_TEST
 
+
+/*
+ * d_paravirt+8 as the kernel's loader leaves it: "e8 <rel32> 90", a call of
+ * what pv_ops+8 holds.  @pre_to: what the pre module's copy (loaded at
+ * 0xffffffffc0001000) calls; @run_to: what the running kernel's calls.
+ */
+static int paravirt_match(u64 pre_to, u64 run_to, struct run *r)
+{
+	static const char *const f[] = { "d_paravirt" };
+	static u8 copy[64];
+	const struct om_munit *u;
+	struct om_msection *sec = NULL;
+	u64 loaded = 0xffffffffc0001000ull, at = global("d_paravirt") + 8;
+	s32 rel;
+	u8 run[6] = { 0xe8, 0, 0, 0, 0, 0x90 };
+	u32 i;
+
+	memset(r, 0, sizeof(*r));
+	ck_assert_int_eq(om_object_open(path("d.o"), &lib_opts, &r->obj), 0);
+	ck_assert_int_eq(om_munit_build(r->obj, f, 1, &lib_opts, &r->mb), 0);
+	u = om_munit_get(r->mb);
+	for (i = 0; i < u->nsections; i++)
+		if (!strcmp(u->sections[i].name, ".text.d_paravirt"))
+			sec = (struct om_msection *)&u->sections[i];
+	ck_assert_ptr_nonnull(sec);
+	ck_assert_uint_eq(sec->nsites, 1);
+	ck_assert_uint_eq(sec->sites[0].kind, OM_SITE_PARAVIRT);
+	ck_assert_uint_eq(sec->sites[0].offset, 8);
+	ck_assert_uint_eq(sec->sites[0].len, 6);
+	ck_assert_uint_le(sec->size, sizeof(copy));
+	memcpy(copy, sec->data, sec->size);
+	copy[8] = 0xe8;
+	rel = (s32)(pre_to - (loaded + 8 + 5));
+	memcpy(copy + 9, &rel, 4);
+	copy[13] = 0x90;
+	sec->data = copy;
+	sec->addr = loaded;
+	rel = (s32)(run_to - (at + 5));
+	memcpy(run + 1, &rel, 4);
+	overlay(at, run, 6);
+	r->ret = om_match_run(u, &env, 1, &r->m);
+	return r->ret;
+}
+
+START_TEST(paravirt_call_by_target)
+{
+	struct run r;
+
+	ck_assert_msg(paravirt_match(global("ext_value"), global("ext_value"), &r) == 0,
+		      "log:\n%s", ctx.log);
+	ck_assert_msg(logged("d_paravirt+0x8: paravirt call to"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(paravirt_other_target_refused)
+{
+	struct run r;
+
+	ck_assert_int_eq(paravirt_match(global("ext_value"), global("ext_log"), &r), -ESRCH);
+	ck_assert_msg(logged("[.text.d_paravirt]: no match (1 candidate): d_paravirt+0x8: "
+			     "paravirt call to 0x"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
 static Suite *objmatch_match_suite(void)
 {
 	Suite *s = suite_create("objmatch-match");
@@ -838,6 +904,8 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_test(kb, relaxed_tail_jump_elsewhere_refused);
 	tcase_add_test(kb, pcrel_string_merged);
 	tcase_add_test(kb, pcrel_constant_merged);
+	tcase_add_test(kb, paravirt_call_by_target);
+	tcase_add_test(kb, paravirt_other_target_refused);
 	suite_add_tcase(s, kb);
 
 	tcase_add_unchecked_fixture(s612, build_fixtures_612, NULL);
