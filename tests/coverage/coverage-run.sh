@@ -25,13 +25,41 @@ top_src=${SPLICE_TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 top_build=${SPLICE_TOP_BUILDDIR:-$top_src}
 vm=$top_src/scripts/splice-vm
 abi=${SPLICE_COVERAGE_ABI:-6.1.0-50}
-out=${1:?usage: coverage-run.sh OUTDIR [ID...]}
+table_only=
+[ "${1:-}" = --table ] && { table_only=1; shift; }
+out=${1:?usage: coverage-run.sh [--table] OUTDIR [ID...]}
 shift
 die() { echo "coverage: error: $*" >&2; exit 1; }
 msg() { echo "coverage: $*" >&2; }
 
 mkdir -p "$out/packages" "$out/vm/bin" "$out/vm/packages" || exit 1
 out=$(cd "$out" && pwd)
+ids=("$@")
+[ ${#ids[@]} -gt 0 ] || mapfile -t ids < <(grep -v '^#' "$here/fixes.list" | awk 'NF { print $1 }')
+
+table() {
+	echo "| fix | subsystem | files | splice-create | in the VM ($abi) |"
+	echo "| --- | --- | --- | --- | --- |"
+	for id in "${ids[@]}"; do
+		line=$(grep "^$id " "$here/fixes.list")
+		sub=$(echo "$line" | awk '{ print $2 }')
+		files=$(echo "$line" | awk '{ $1 = $2 = ""; print }' | xargs)
+		crc=$(awk -v id="$id" '$1 == id { print $2 }' "$out/create.txt")
+		why=$(grep -E '^splice-create: (not spliceable|no code change)|: error: ' \
+			"$out/packages/$id.log" | head -n 1 | sed 's|/tmp/[^ ]*/tree/||' | cut -c1-160)
+		res=$(grep "^RESULT $id " "$out/vm.log" 2>/dev/null | cut -d' ' -f3- | xargs)
+		case $crc in
+		0) cr="package (exit 0)" ;;
+		*) cr="exit $crc: ${why:-see log}" ;;
+		esac
+		echo "| $id | $sub | $files | $cr | ${res:--} |"
+	done
+}
+if [ -n "$table_only" ]; then
+	table >"$out/results.md"
+	cat "$out/results.md"
+	exit 0
+fi
 "$vm" --abi "$abi" fetch >&2 || die "cannot fetch $abi"
 tree=$("$vm" --abi "$abi" path source) || die "no source tree for $abi"
 kbuild=$("$vm" --abi "$abi" headers) || die "no headers for $abi"
@@ -40,9 +68,6 @@ SPLICE_VM=$vm SPLICE_TOP_SRCDIR=$top_src SPLICE_TOP_BUILDDIR=$top_build \
 mkdir -p "$out/core" && cp "$top_src/splice-core/splice.h" "$out/abi/Module.symvers" "$out/core/" &&
 	cp "$top_src"/scripts/splice-apply "$top_src"/scripts/splice-undo "$top_src"/scripts/splice-view \
 		"$out/abi/splice-core.ko" "$out/vm/bin/" || exit 1
-
-ids=("$@")
-[ ${#ids[@]} -gt 0 ] || mapfile -t ids < <(grep -v '^#' "$here/fixes.list" | awk 'NF { print $1 }')
 
 # --- splice-create ------------------------------------------------------------
 rm -f "$out/vm/packages/"* "$out/create.txt"
@@ -99,21 +124,5 @@ vmrc=$?
 grep -q coverage-vm-done "$out/vm.log" || msg "the VM did not finish (exit $vmrc): $out/vm.log, $out/vm.console"
 
 # --- the table ----------------------------------------------------------------
-{
-	echo "| fix | subsystem | files | splice-create | in the VM (6.1.0-50) |"
-	echo "| --- | --- | --- | --- | --- |"
-	for id in "${ids[@]}"; do
-		line=$(grep "^$id " "$here/fixes.list")
-		sub=$(echo "$line" | awk '{ print $2 }')
-		files=$(echo "$line" | cut -d' ' -f3- | xargs)
-		crc=$(awk -v id="$id" '$1 == id { print $2 }' "$out/create.txt")
-		why=$(grep -E '^splice-create: |refuse' "$out/packages/$id.log" | tail -n 1 | cut -c1-160)
-		res=$(grep "^RESULT $id " "$out/vm.log" | cut -d' ' -f3-)
-		case $crc in
-		0) cr="package (exit 0)" ;;
-		*) cr="exit $crc: ${why:-see log}" ;;
-		esac
-		echo "| $id | $sub | $files | $cr | ${res:--} |"
-	done
-} >"$out/results.md"
+table >"$out/results.md"
 cat "$out/results.md"
