@@ -77,6 +77,8 @@ static const struct expect cases[] = {
 	{ "unknown-section", 2,
 	  "changed marked\n"
 	  "refuse .splice_unknown: section not understood has entries for changed function marked\n" },
+	{ "export", 2,
+	  "refuse free_uid: new export (the running kernel's export table can't grow)\n" },
 	{ "unknown-reloc", 2,
 	  "changed odd\n"
 	  "refuse odd: relocation type 9 at +0x5 not understood\n" },
