@@ -330,8 +330,12 @@ static int setup(struct om_match *m)
 
 	for (s = 0; s < u->nsections; s++) {
 		nrel += u->sections[s].nrelocs;
-		/* merged sections too: a referenced string is read whole */
-		if ((u->sections[s].flags & (OM_MSEC_CODE | OM_MSEC_RODATA | OM_MSEC_MERGED)) &&
+		/*
+		 * merged sections with bytes too (only those are compared): a
+		 * referenced string is read whole
+		 */
+		if (((u->sections[s].flags & (OM_MSEC_CODE | OM_MSEC_RODATA)) ||
+		     ((u->sections[s].flags & OM_MSEC_MERGED) && u->sections[s].data)) &&
 		    u->sections[s].size > maxsize)
 			maxsize = u->sections[s].size;
 	}
