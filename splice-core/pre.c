@@ -208,6 +208,7 @@ static int splice_pre_load_code(struct splice_pre_unit *pu)
 		memcpy(copy, (const void *)addr, sec->size);
 		pu->code[s] = copy;
 		sec->data = copy;
+		sec->addr = addr;	/* what the loader's rewrites are relative to */
 		for (i = 0; i < sec->nrelocs; i++) {
 			struct om_mreloc *r = (struct om_mreloc *)&sec->relocs[i];
 			u32 w = r->type == 1 || r->type == 24 ? 8 : 4;	/* R_X86_64_64, PC64 */

@@ -170,8 +170,51 @@ static u32 strkey_find(const struct om_match *m, u32 section, u64 offset)
 	return NO_KEY;
 }
 
-/* The key a relocation's target hangs off, and the target's delta from it. */
-static u32 reloc_key(const struct om_match *m, const struct om_mreloc *r, s64 *delta)
+/*
+ * The item of a merged section that a relocation is about.  An absolute
+ * reference names it: "mov $.LC0, %rdi" is R_X86_64_32S .rodata.str1.1+off.
+ * A PC-relative one from code names the end of its displacement field:
+ * "lea .LC0(%rip), %rsi" is R_X86_64_PC32 .rodata.str1.1+off-4, and
+ * "cmpw $1, .LC1(%rip)" is .rodata.cst2+off-6 (an immediate follows).  So
+ * the item is at value + addend + 4 + n, n the immediate's size (0..4):
+ * the first string that starts there, or the next constant.  Keying such
+ * a reference at value + addend would compare the bytes before the item,
+ * which the linker's merging replaced with another unit's strings.
+ */
+static u64 merged_item(const struct om_msection *sec, u64 off, int pcrel_code)
+{
+	u64 k;
+
+	if (!pcrel_code)
+		return off;
+	off += 4;
+	if (!sec->data || off >= sec->size)
+		return off;
+	if (sec->flags & OM_MSEC_STRINGS) {
+		for (k = 0; k <= 4 && off + k < sec->size; k++)
+			if (off + k == 0 || !sec->data[off + k - 1])
+				return off + k;
+		return off;
+	}
+	if (sec->entsize > 1 && off % sec->entsize)
+		off += sec->entsize - off % sec->entsize;
+	return off;
+}
+
+/* Is relocation r of section s PC-relative from code (a displacement)? */
+static int reloc_pcrel_code(const struct om_match *m, u32 s, const struct om_mreloc *r)
+{
+	struct om_march_reloc info;
+
+	return s < m->unit->nsections && (m->unit->sections[s].flags & OM_MSEC_CODE) &&
+	       !om_march_reloc_info(r->type, &info) && info.pcrel && info.width == 4;
+}
+
+/*
+ * The key a relocation's target hangs off, and the target's delta from it.
+ * s: the relocation's section (NO_KEY: not in code).
+ */
+static u32 reloc_key(const struct om_match *m, u32 s, const struct om_mreloc *r, s64 *delta)
 {
 	const struct om_msym *sym = &m->unit->syms[r->sym];
 	const struct om_msection *sec;
@@ -182,8 +225,11 @@ static u32 reloc_key(const struct om_match *m, const struct om_mreloc *r, s64 *d
 	}
 	sec = &m->unit->sections[sym->section];
 	if (sec->flags & OM_MSEC_MERGED) {
-		*delta = 0;
-		return strkey_find(m, sym->section, sym->value + r->addend);
+		u64 at = sym->value + (u64)r->addend;
+		u64 item = merged_item(sec, at, reloc_pcrel_code(m, s, r));
+
+		*delta = (s64)(at - item);
+		return strkey_find(m, sym->section, item);
 	}
 	/* in u64: a blob's value and addend may be anything, and wrap, never overflow */
 	*delta = (s64)(sym->value + (u64)r->addend);
@@ -210,7 +256,7 @@ static int deduce(struct om_match *m, u32 s, u64 base, const struct om_mreloc *r
 
 	if (om_march_reloc_info(r->type, &info))
 		return -EINVAL;
-	k = reloc_key(m, r, &delta);
+	k = reloc_key(m, s, r, &delta);
 	if (k == NO_KEY)
 		return -EINVAL;
 	target = om_march_reloc_value(&info, run, base + r->offset);
@@ -284,7 +330,12 @@ static int setup(struct om_match *m)
 
 	for (s = 0; s < u->nsections; s++) {
 		nrel += u->sections[s].nrelocs;
-		if ((u->sections[s].flags & (OM_MSEC_CODE | OM_MSEC_RODATA)) &&
+		/*
+		 * merged sections with bytes too (only those are compared): a
+		 * referenced string is read whole
+		 */
+		if (((u->sections[s].flags & (OM_MSEC_CODE | OM_MSEC_RODATA)) ||
+		     ((u->sections[s].flags & OM_MSEC_MERGED) && u->sections[s].data)) &&
 		    u->sections[s].size > maxsize)
 			maxsize = u->sections[s].size;
 	}
@@ -336,7 +387,9 @@ static int setup(struct om_match *m)
 			    !(u->sections[sym->section].flags & OM_MSEC_MERGED))
 				continue;
 			m->strkeys[nstr].section = sym->section;
-			m->strkeys[nstr].offset = sym->value + r->addend;
+			m->strkeys[nstr].offset = merged_item(&u->sections[sym->section],
+							      sym->value + (u64)r->addend,
+							      reloc_pcrel_code(m, s, r));
 			nstr++;
 		}
 	}
@@ -408,6 +461,90 @@ static int special_call(struct om_match *m, u32 s, u64 base, u32 off,
 	return 0;
 }
 
+/*
+ * A tail call the running kernel's assembler shortened.  The kernel was
+ * built without -ffunction-sections, so a function and the one it
+ * tail-calls often share .text, and gas relaxes "jmp kernel_restart"
+ * (e9 <rel32>) into "jmp rel8" (eb xx) when the target is near; the pre
+ * object, built with a section per function, has to keep the 5-byte form
+ * with a relocation.  Debian's deferred_cad() is "xor %edi,%edi; jmp
+ * kernel_restart": e9 77777777 in the pre code, eb 97 and alignment
+ * padding in the kernel.  Accepted only as the function's last
+ * instruction (nothing after it moves), and the target it reaches is
+ * deduced as the relocation's would be.  Returns 1 if handled, 0 if not
+ * this case, negative on a mismatch.
+ */
+static int relaxed_tail_jump(struct om_match *m, u32 s, u64 base, u32 off,
+			     const struct om_mreloc *r)
+{
+	const struct om_msection *sec = &m->unit->sections[s];
+	struct om_march_reloc info;
+	u8 rel32[4];
+	s64 rel;
+	u64 target;
+	u32 i;
+	int ret;
+
+	if (sec->data[off] != 0xe9 || m->run[off] != 0xeb || r->offset != off + 1 ||
+	    off + 5 != sec->size || om_march_reloc_info(r->type, &info) ||
+	    !info.pcrel || info.width != 4)
+		return 0;
+	target = base + off + 2 + (u64)(s64)(s8)m->run[off + 1];
+	/* the rel32 the 5-byte form would hold for that target */
+	rel = (s64)(target - (base + off + 5));
+	for (i = 0; i < 4; i++)
+		rel32[i] = (u8)((u64)rel >> (8 * i));
+	logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: tail jump shortened by the assembler",
+	      m->unit->name, sec_label(m, s), off);
+	ret = deduce(m, s, base, r, rel32);
+	return ret ? ret : 1;
+}
+
+static u64 rel32_target(const u8 *call, u64 at)
+{
+	s32 rel = (s32)((u32)call[1] | (u32)call[2] << 8 | (u32)call[3] << 16 |
+			(u32)call[4] << 24);
+
+	return at + 5 + (u64)(s64)rel;
+}
+
+/*
+ * A paravirt site: "call *pv_ops+N(%rip)" in the object, which the
+ * kernel's loader (apply_paravirt()) made into "call <pv_ops' function>"
+ * plus NOPs, in the kernel at boot and in the pre module at load.  The two
+ * copies' rel32 differ (they are far apart); what the call reaches must
+ * not: set_tsc_mode+0x39 is "e8 <rel32> 90" in both, calling the same
+ * native function.  Returns 0 equal, 1 not rewritten into a call here
+ * (compared as ordinary code), -ESRCH differ.
+ */
+static int compare_paravirt(struct om_match *m, u32 s, u64 base, const struct om_msite *site)
+{
+	const struct om_msection *sec = &m->unit->sections[s];
+	const u8 *pre = sec->data + site->offset, *run = m->run + site->offset;
+	u64 pre_to, run_to;
+
+	if (!sec->addr || site->len < 5 || pre[0] != 0xe8)
+		return 1;
+	if (run[0] != 0xe8 || memcmp(pre + 5, run + 5, site->len - 5)) {
+		mismatch_bytes(m, s, site->offset, pre, run, site->len);
+		return -ESRCH;
+	}
+	pre_to = rel32_target(pre, sec->addr + site->offset);
+	run_to = rel32_target(run, base + site->offset);
+	if (pre_to != run_to) {
+		if (!m->diag[0])
+			snprintf(m->diag, sizeof(m->diag),
+				 "%s+0x%x: paravirt call to 0x%llx, running calls 0x%llx",
+				 sec_label(m, s), site->offset, (unsigned long long)pre_to,
+				 (unsigned long long)run_to);
+		return -ESRCH;
+	}
+	logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: paravirt call to 0x%llx", m->unit->name,
+	      sec_label(m, s), site->offset, (unsigned long long)run_to);
+	return 0;
+}
+
+/* 0 accepted, 1 to be compared as ordinary code, negative on a mismatch. */
 static int compare_site(struct om_match *m, u32 s, u64 base, const struct om_msite *site,
 			u32 *ri)
 {
@@ -437,6 +574,8 @@ static int compare_site(struct om_match *m, u32 s, u64 base, const struct om_msi
 			return 0;
 		}
 		break;
+	case OM_SITE_PARAVIRT:
+		return compare_paravirt(m, s, base, site);
 	default:
 		return -EINVAL;
 	}
@@ -485,9 +624,11 @@ static int compare_section(struct om_match *m, u32 s, u64 base)
 
 		if (si < sec->nsites && sec->sites[si].offset == off) {
 			ret = compare_site(m, s, base, &sec->sites[si], &ri);
-			if (ret)
+			if (ret < 0)
 				return ret;
-			off += sec->sites[si++].len;
+			if (ret == 0)
+				off += sec->sites[si].len;
+			si++;	/* 1: left as it was, compared as code */
 			continue;
 		}
 		r = reloc_at(sec, &ri, off);
@@ -515,6 +656,13 @@ static int compare_section(struct om_match *m, u32 s, u64 base)
 			const struct om_mreloc *nr = reloc_at(sec, &ri2, off + 1);
 
 			if (nr && !(nr->flags & (OM_RELOC_BYTES_ONLY | OM_RELOC_SKIP))) {
+				ret = relaxed_tail_jump(m, s, base, off, nr);
+				if (ret < 0)
+					return ret;
+				if (ret) {
+					off = sec->size;
+					continue;
+				}
 				ret = special_call(m, s, base, off, nr);
 				if (ret < 0)
 					return ret;
@@ -813,7 +961,7 @@ int om_match_symbol_addr(const struct om_match *m, u32 symi, s64 addend, u64 *ad
 		return -ENOENT;
 	sym = &m->unit->syms[symi];
 	r = (struct om_mreloc){ .sym = symi, .addend = addend };
-	k = reloc_key(m, &r, &delta);
+	k = reloc_key(m, NO_KEY, &r, &delta);
 	if (k == NO_KEY || !m->kknown[k])
 		return -ENOENT;
 	*addr = m->kval[k] + (u64)delta;

@@ -38,6 +38,9 @@
  *    the bytes nor a deduction can be trusted).
  *  - A call to a static-call trampoline (__SCT__*) may have been rewritten to
  *    call its current target directly, or to a NOP: accepted, not learned.
+ *  - A paravirt site the loader made into "call <pv_ops' function>" in the
+ *    pre module's copy (section addr set) must call the same function in
+ *    the kernel: the targets are compared, not the rel32 bytes.
  */
 #ifndef OBJMATCH_MATCH_H
 #define OBJMATCH_MATCH_H
@@ -88,6 +91,7 @@ struct om_mreloc {
 enum om_msite_kind {
 	OM_SITE_JUMP_LABEL,	/* NOP or jmp to target, len 2 or 5 */
 	OM_SITE_SMP_LOCK,	/* 0xf0 (lock) or 0x3e (ds) */
+	OM_SITE_PARAVIRT,	/* a .parainstructions site, len bytes */
 };
 
 /* A place the kernel rewrites at run time, from the unit's special sections. */
@@ -110,6 +114,8 @@ struct om_msection {
 	const char *name;	/* e.g. ".text.meminfo_proc_show" */
 	u32 flags;
 	const u8 *data;		/* NULL for .bss-like sections */
+	u64 addr;		/* where the kernel's loader placed and rewrote
+				 * data (a pre module's copy); 0: not loaded */
 	u32 size;
 	u32 entsize;		/* item size of a merged non-string section */
 	const struct om_mreloc *relocs;	/* sorted by offset */

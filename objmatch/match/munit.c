@@ -127,6 +127,43 @@ static int collect_jump_labels(struct om_munit_build *b, const struct om_object 
 	return 0;
 }
 
+/*
+ * .parainstructions (x86-64, 6.1): { u8 *instr; u8 type; u8 len; }, 16
+ * bytes apart (the last one 10), the pointer an R_X86_64_64 to the site.
+ */
+#define PARA_ENTRY_SIZE	16
+#define PARA_LEN_OFF	9
+
+static int collect_paravirt(struct om_munit_build *b, const struct om_object *obj,
+			    const struct om_section *para, const struct om_options *opts)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < para->nrelocs; i++) {
+		const struct om_reloc *r = &para->relocs[i];
+		const struct om_section *code;
+		uint64_t off;
+		u32 len;
+
+		if (r->offset % PARA_ENTRY_SIZE)
+			continue;
+		if (!para->data || r->offset + PARA_LEN_OFF >= para->size ||
+		    reloc_points_to(r, &code, &off) || !(code->flags & OM_SEC_CODE) ||
+		    (len = para->data[r->offset + PARA_LEN_OFF]) == 0 || off + len > code->size) {
+			om_diag(opts, OM_LOG_ERROR, obj, para, NULL, 0,
+				"entry at +0x%llx: cannot read it",
+				(unsigned long long)r->offset);
+			return -EINVAL;
+		}
+		ret = add_site(b, code->index, (struct om_msite){
+			.offset = off, .kind = OM_SITE_PARAVIRT, .len = len });
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int cmp_site(const void *a, const void *b)
 {
 	const struct om_msite *x = a, *y = b;
@@ -344,6 +381,8 @@ int om_munit_build(const struct om_object *obj, const char *const *funcs, size_t
 			ret = collect_smp_locks(b, obj, sec, opts);
 		else if (!strcmp(sec->name, "__jump_table"))
 			ret = collect_jump_labels(b, obj, sec, opts);
+		else if (!strcmp(sec->name, ".parainstructions"))
+			ret = collect_paravirt(b, obj, sec, opts);
 		else
 			continue;
 		if (ret)

@@ -141,6 +141,45 @@ static int compare_range(struct differ *d, const struct side *sa,
 			 const struct side *sb, const struct om_section *b,
 			 uint64_t boff, uint64_t len, char **why);
 
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Do two strings differ only in the line number of a `__FILE__ ":"
+ * __stringify(__LINE__)` they contain?  That idiom names a place for a
+ * diagnostic: FORTIFY_SOURCE's field-spanning memcpy() WARN ("field
+ * \"run->emulation_failure.insn_bytes\" at arch/x86/kvm/x86.c:8493"),
+ * lockdep class names.  A blank line at the top of the file moves it, as it
+ * moves a WARN's line in __bug_table, and is no more a change of the code.
+ * The number must follow "<name>.c:" or "<name>.h:" and be all that
+ * differs.  (A __LINE__ passed to printk() as an argument is an immediate
+ * in the code, and stays a change.)
+ */
+static bool differ_only_in_line(const unsigned char *a, size_t alen,
+				const unsigned char *b, size_t blen)
+{
+	size_t i = 0, j, k;
+
+	while (i < alen && i < blen && a[i] == b[i])
+		i++;
+	if (i == alen && i == blen)
+		return true;
+	/* back to the start of the number both are in */
+	while (i > 0 && is_digit(a[i - 1]))
+		i--;
+	if (i < 4 || a[i - 1] != ':' || a[i - 3] != '.' ||
+	    (a[i - 2] != 'c' && a[i - 2] != 'h') ||
+	    i >= alen || i >= blen || !is_digit(a[i]) || !is_digit(b[i]))
+		return false;
+	for (j = i; j < alen && is_digit(a[j]); j++)
+		;
+	for (k = i; k < blen && is_digit(b[k]); k++)
+		;
+	return alen - j == blen - k && !memcmp(a + j, b + k, alen - j);
+}
+
 static int compare_fragments(struct differ *d, const struct target *ta,
 			     const struct target *tb, char **why)
 {
@@ -181,9 +220,13 @@ static int compare_targets(struct differ *d, const struct target *ta,
 		if (!string_span(ta->sec, ta->at, ta->slack, &s1, &e1) ||
 		    !string_span(tb->sec, tb->at, tb->slack, &s2, &e2))
 			return ta->off == tb->off && !strcmp(ta->sec->name, tb->sec->name);
-		return e1 - s1 == e2 - s2 &&
-		       (uint64_t)ta->at - s1 == (uint64_t)tb->at - s2 &&
-		       !memcmp(ta->sec->data + s1, tb->sec->data + s2, e1 - s1);
+		if ((uint64_t)ta->at - s1 != (uint64_t)tb->at - s2)
+			return 0;
+		if (e1 - s1 == e2 - s2 &&
+		    !memcmp(ta->sec->data + s1, tb->sec->data + s2, e1 - s1))
+			return 1;
+		return differ_only_in_line(ta->sec->data + s1, e1 - s1,
+					   tb->sec->data + s2, e2 - s2);
 	case T_FRAG:
 		return compare_fragments(d, ta, tb, why);
 	case T_ANON:

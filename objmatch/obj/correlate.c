@@ -6,11 +6,13 @@
  *   2. functions by name without gcc's clone numbers, unique on both sides
  *      ("foo.constprop.0" <-> "foo.constprop.1", "bar.isra.0.cold" <->
  *      "bar.isra.1.cold");
- *   3. gcc-renamed static locals through the function that uses them: if
+ *   3. __UNIQUE_ID_<x><N> objects and functions, by their order among
+ *      those of the same <x> (N is a __COUNTER__ value);
+ *   4. gcc-renamed static locals through the function that uses them: if
  *      f() uses "count.4" in pre and f's twin uses "count.7" in post, and f
  *      uses no other "count.N", those two are one variable.  Their numbers
  *      say nothing (gcc numbers them per unit, in order of appearance);
- *   4. a static local still unpaired (its function reaches it from another
+ *   5. a static local still unpaired (its function reaches it from another
  *      part on the other side: f.cold in pre, f in post; or f.part.0 after
  *      gcc split f): the only "count.N" of the unit on both sides, if a
  *      function of the same name family ("f", "f.cold", "f.part.0") uses
@@ -64,6 +66,17 @@ static char *normalise(const char *name)
 	return out;
 }
 
+static bool unique_id_name(const char *name, size_t *base, unsigned long *num);
+
+/* __UNIQUE_ID_<x><N>: paired by order, never by name (by_unique_id()). */
+static bool is_unique_id_name(const char *name)
+{
+	size_t base;
+	unsigned long num;
+
+	return unique_id_name(name, &base, &num);
+}
+
 static void pair(struct item *a, struct item *b)
 {
 	a->twin = b;
@@ -95,7 +108,7 @@ static int by_exact_name(struct differ *d)
 	for (i = 0; i < d->pre.nitems; i++) {
 		struct item *a = &d->pre.items[i], *b;
 
-		if (a->twin || a->static_local)
+		if (a->twin || a->static_local || is_unique_id_name(a->sym->name))
 			continue;
 		if (unique_item(&d->pre, a->sym->name) != a)
 			continue;
@@ -339,6 +352,120 @@ static void by_unique_base(struct differ *d)
 	}
 }
 
+/*
+ * "__UNIQUE_ID_license254" (no dot): a file-scope object or function named
+ * by __UNIQUE_ID(), numbered by __COUNTER__.  Its base ("__UNIQUE_ID_license")
+ * in @base, its number in @num; false for any other name.
+ */
+static bool unique_id_name(const char *name, size_t *base, unsigned long *num)
+{
+	size_t n = strlen(name), b = n;
+
+	if (strncmp(name, "__UNIQUE_ID_", 12) || strchr(name, '.'))
+		return false;
+	while (b > 12 && isdigit((unsigned char)name[b - 1]))
+		b--;
+	if (b == n || b == 12)
+		return false;
+	*base = b;
+	*num = strtoul(name + b, NULL, 10);
+	return true;
+}
+
+struct counted {
+	const char *name;
+	size_t base;
+	unsigned long num;
+	struct item *it;
+};
+
+static int cmp_counted(const void *x, const void *y)
+{
+	const struct counted *a = x, *b = y;
+	size_t n = a->base < b->base ? a->base : b->base;
+	int c = strncmp(a->name, b->name, n);
+
+	if (c)
+		return c;
+	if (a->base != b->base)
+		return a->base < b->base ? -1 : 1;
+	return a->num < b->num ? -1 : a->num > b->num;
+}
+
+/* Unpaired __UNIQUE_ID_<x><N> items of @s, sorted by base, then number. */
+static int unpaired_unique_ids(const struct side *s, struct counted **out, size_t *n)
+{
+	struct counted *v = calloc(s->nitems + 1, sizeof(*v));
+	size_t i, k = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < s->nitems; i++) {
+		struct item *it = &s->items[i];
+
+		if (it->twin || !unique_id_name(it->sym->name, &v[k].base, &v[k].num))
+			continue;
+		v[k].name = it->sym->name;
+		v[k++].it = it;
+	}
+	qsort(v, k, sizeof(*v), cmp_counted);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static size_t group_end(const struct counted *v, size_t n, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < n && v[j].base == v[i].base && !strncmp(v[j].name, v[i].name, v[i].base))
+		j++;
+	return j;
+}
+
+/*
+ * __UNIQUE_ID() names carry a __COUNTER__ value, which every earlier use in
+ * the unit shifts (a fix adding a min() or a pr_debug() before
+ * MODULE_LICENSE() renumbers __UNIQUE_ID_license254 to ..._license255).
+ * The number says nothing, the order does: when pre and post have as many
+ * unpaired ones of a base name, the k-th of pre (by number) is the k-th of
+ * post.  When the counts differ, none of that name is paired (one was added
+ * or removed, and which is not known).
+ */
+static int by_unique_id(struct differ *d)
+{
+	struct counted *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0, i = 0, j = 0;
+	int err;
+
+	err = unpaired_unique_ids(&d->pre, &a, &na);
+	if (!err)
+		err = unpaired_unique_ids(&d->post, &b, &nb);
+	while (!err && i < na && j < nb) {
+		size_t ie = group_end(a, na, i), je = group_end(b, nb, j), k;
+		int c = cmp_counted(&(struct counted){ .name = a[i].name, .base = a[i].base },
+				    &(struct counted){ .name = b[j].name, .base = b[j].base });
+
+		if (c < 0) {
+			i = ie;
+			continue;
+		}
+		if (c > 0) {
+			j = je;
+			continue;
+		}
+		if (ie - i == je - j)
+			for (k = 0; k < ie - i; k++)
+				if (a[i + k].it->is_func == b[j + k].it->is_func)
+					pair(a[i + k].it, b[j + k].it);
+		i = ie;
+		j = je;
+	}
+	free(a);
+	free(b);
+	return err;
+}
+
 int correlate(struct differ *d)
 {
 	int err, round;
@@ -347,6 +474,8 @@ int correlate(struct differ *d)
 	err = by_exact_name(d);
 	if (!err)
 		err = by_clone_name(d);
+	if (!err)
+		err = by_unique_id(d);
 	if (err)
 		return err;
 	/* two rounds: statics used only by other statics (__func__ inside

@@ -652,6 +652,12 @@ static int refuse_sections(struct differ *d)
 				continue;	/* constants new code brings along */
 			if (!b->size && !b->nrelocs)
 				continue;
+			if (!strncmp(b->name, "___ksymtab", 10) && strchr(b->name, '+')) {
+				/* ___ksymtab_gpl+free_uid: EXPORT_SYMBOL_GPL(free_uid) */
+				err = add_refusal(d, post, b, NULL, strchr(b->name, '+') + 1,
+						  "new export (the running kernel's export table can't grow)");
+				continue;
+			}
 			err = add_refusal(d, post, b, NULL, b->name,
 					  "new section not understood");
 			continue;

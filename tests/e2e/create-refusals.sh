@@ -6,7 +6,11 @@
 # hook that would), unused_function (3: only a new function that
 # nothing calls: an update would change nothing that runs), task_field (2: a
 # new field of task_struct in include/linux/sched.h, refused from the source
-# before anything is built, pointing at shadow data).
+# before anything is built, pointing at shadow data), unique_counter
+# (3: a min() in a BUILD_BUG_ON() shifts __COUNTER__, and with it the
+# __UNIQUE_ID___addressable_init_module<N> of binfmt_misc's module_init in
+# .init.data), kvm_blank_line (3: a blank line at the top of
+# arch/x86/kvm/x86.c moves the __LINE__ in a FORTIFY memcpy() WARN's text).
 # Skipped (77) when SPLICE_SKIP_REAL_TESTS=1 or the harness has no tree.
 set -uo pipefail
 
@@ -38,5 +42,7 @@ refuse comment_only 3 'no code change'
 refuse global_init 2 "sysctl_overcommit_ratio: changed initialised data (the running kernel's copy can't be replaced): add a splice_apply() hook that sets it (splice-patch(7))"
 refuse task_field 2 'include/linux/sched.h:1550: changes the layout of struct task_struct, which the running kernel has instances of: keep the new state in shadow data instead'
 refuse unused_function 3 'no code change that runs: the patch only adds or removes functions nothing calls'
+refuse unique_counter 3 'no code change'
+refuse kvm_blank_line 3 'no code change'
 [ $fail = 0 ] && echo PASS
 exit $fail

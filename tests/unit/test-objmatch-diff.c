@@ -24,6 +24,12 @@ struct expect {
 static const struct expect cases[] = {
 	/* comment-only change: WARN_ON's line moves, nothing else */
 	{ "comment", 3, "" },
+	/* ... and a line number in a string, FILE ":" LINE */
+	{ "comment-fileline", 3, "" },
+	/* ... but a __LINE__ printed on every call is code */
+	{ "comment-lineprint", 0, "changed report_place\n" },
+	/* __UNIQUE_ID() counters shifted by one more use before them */
+	{ "unique", 3, "" },
 	{ "funcs", 0,
 	  "changed checked\n"
 	  "changed compute\n"
@@ -121,6 +127,8 @@ static const struct expect cases[] = {
 	  "a traced replacement is unsafe, and cpu_in_idle() would not know it\n"
 	  "refuse in_noinstr: changed noinstr code (.noinstr.text) must not be traced or "
 	  "instrumented, and a replacement in a module would be (ftrace site, kprobes)\n" },
+	{ "export", 2,
+	  "refuse free_uid: new export (the running kernel's export table can't grow)\n" },
 	{ "unknown-reloc", 2,
 	  "changed odd\n"
 	  "refuse odd: relocation type 9 at +0x5 not understood\n" },

@@ -61,12 +61,16 @@ static void build_fixtures(void)
 	cc("fixtures/match/unit_a.c", "a-O1.o", RETPOLINE " -O1");
 	cc("fixtures/match/unit_a.c", "a-changed.o", RETPOLINE " -DCHANGED");
 	cc("fixtures/match/unit_c.c", "c-changed.o", "-DCHANGED");
+	/* unit D: the image has it as Debian built vmlinux, one .text */
+	cc("fixtures/match/unit_d.c", "d.o", RETPOLINE);
+	cc("fixtures/match/unit_d.c", "d-kernel.o",
+	   RETPOLINE " -fno-function-sections -fno-data-sections");
 	ck_assert_int_eq(test_system("${CC:-cc} -c %s -o %s",
 				     test_srcpath("fixtures/match/stubs.S"), path("stubs.o")), 0);
 	ck_assert_int_eq(test_system("ld -nostdlib -static -e a_entry "
-				     "-Ttext-segment=0xffffffff81000000 %s %s %s %s -o %s",
+				     "-Ttext-segment=0xffffffff81000000 %s %s %s %s %s -o %s",
 				     path("a.o"), path("b.o"), path("c.o"), path("stubs.o"),
-				     path("image")), 0);
+				     path("d-kernel.o"), path("image")), 0);
 	ck_assert_int_eq(test_system("nm %s > %s", path("image"), path("image.syms")), 0);
 }
 
@@ -722,11 +726,183 @@ START_TEST(padded_changed_instruction_refused)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ kernel build */
+
+/*
+ * What a RIP-relative operand reaches in the image: the displacement at
+ * @func+@disp, the instruction ending at @func+@end.
+ */
+static u64 rip_target(const char *func, u32 disp, u32 end)
+{
+	s32 rel;
+
+	ck_assert_int_eq(om_image_read(ctx.img, global(func) + disp, &rel, 4), 0);
+	return global(func) + end + (s64)rel;
+}
+
+START_TEST(relaxed_tail_jump_matches)
+{
+	/* d_tail's "jmp d_restart": e9 + relocation in d.o, eb rel8 in the image */
+	static const char *const f[] = { "d_tail", "d_restart" };
+	u8 jmp[2];
+	u64 at = global("d_tail") + 0x10;
+	struct run r;
+
+	ck_assert_int_eq(om_image_read(ctx.img, at, jmp, 2), 0);
+	ck_assert_uint_eq(jmp[0], 0xeb);	/* the fixture's premise */
+	r = run_match("d.o", f, 2, 1);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	ck_assert_uint_eq(om_match_nmatched(r.m), 2);
+	ck_assert_uint_eq(learned(&r, "d_restart"), global("d_restart"));
+	ck_assert_msg(logged("d_tail+0x10: tail jump shortened by the assembler"), "log:\n%s",
+		      ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(relaxed_tail_jump_elsewhere_refused)
+{
+	/* the short jump reaches 2 bytes further: d_restart is not there */
+	static const char *const f[] = { "d_tail", "d_restart" };
+	u8 jmp[2];
+	u64 at = global("d_tail") + 0x10;
+	struct run r;
+
+	ck_assert_int_eq(om_image_read(ctx.img, at, jmp, 2), 0);
+	jmp[1] += 2;
+	overlay(at, jmp, 2);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("no match (1 candidate)") && logged("d_restart"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(pcrel_string_merged)
+{
+	/*
+	 * lea "a_entry %d\n"(%rip): the image has unit A's copy; the 4 bytes
+	 * before it are not the ones before d.o's
+	 */
+	static const char *const f[] = { "d_pcrel" };
+	u64 s = rip_target("d_pcrel", 0x20, 0x24);
+	char str[12];
+	struct run r;
+
+	ck_assert_int_eq(om_image_read(ctx.img, s, str, sizeof(str)), 0);
+	ck_assert_mem_eq(str, "a_entry %d\n", 12);	/* the premise: lea at +0x1d */
+	r = run_match("d.o", f, 1, 1);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	run_free(&r);
+
+	overlay(s + 1, "-", 1);	/* "a-entry %d\n" */
+	r = run_match("d.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("[.rodata.d_pcrel.str1.1]: string at +0x") &&
+		      logged("(\"a_entry %d"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(pcrel_constant_merged)
+{
+	/*
+	 * movzwl / cmpw $0x42 on .rodata.cst2+4 (0x5678): stubs.S's copy in
+	 * the image, after 0x9abc; both references name the same constant
+	 */
+	static const char *const f[] = { "d_cst2" };
+	u64 c = rip_target("d_cst2", 8, 0xc);
+	u16 v;
+	struct run r;
+
+	ck_assert_int_eq(om_image_read(ctx.img, c, &v, 2), 0);
+	ck_assert_uint_eq(v, 0x5678);
+	ck_assert_uint_eq(rip_target("d_cst2", 0xf, 0x14), c);	/* cmpw $0x42 */
+	r = run_match("d.o", f, 1, 1);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	run_free(&r);
+
+	overlay(c, "\x79", 1);
+	r = run_match("d.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("[.rodata.cst2]: constant at +0x4 differs"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+
+/*
+ * d_paravirt+8 as the kernel's loader leaves it: "e8 <rel32> 90", a call of
+ * what pv_ops+8 holds.  @pre_to: what the pre module's copy (loaded at
+ * 0xffffffffc0001000) calls; @run_to: what the running kernel's calls.
+ */
+static int paravirt_match(u64 pre_to, u64 run_to, struct run *r)
+{
+	static const char *const f[] = { "d_paravirt" };
+	static u8 copy[64];
+	const struct om_munit *u;
+	struct om_msection *sec = NULL;
+	u64 loaded = 0xffffffffc0001000ull, at = global("d_paravirt") + 8;
+	s32 rel;
+	u8 run[6] = { 0xe8, 0, 0, 0, 0, 0x90 };
+	u32 i;
+
+	memset(r, 0, sizeof(*r));
+	ck_assert_int_eq(om_object_open(path("d.o"), &lib_opts, &r->obj), 0);
+	ck_assert_int_eq(om_munit_build(r->obj, f, 1, &lib_opts, &r->mb), 0);
+	u = om_munit_get(r->mb);
+	for (i = 0; i < u->nsections; i++)
+		if (!strcmp(u->sections[i].name, ".text.d_paravirt"))
+			sec = (struct om_msection *)&u->sections[i];
+	ck_assert_ptr_nonnull(sec);
+	ck_assert_uint_eq(sec->nsites, 1);
+	ck_assert_uint_eq(sec->sites[0].kind, OM_SITE_PARAVIRT);
+	ck_assert_uint_eq(sec->sites[0].offset, 8);
+	ck_assert_uint_eq(sec->sites[0].len, 6);
+	ck_assert_uint_le(sec->size, sizeof(copy));
+	memcpy(copy, sec->data, sec->size);
+	copy[8] = 0xe8;
+	rel = (s32)(pre_to - (loaded + 8 + 5));
+	memcpy(copy + 9, &rel, 4);
+	copy[13] = 0x90;
+	sec->data = copy;
+	sec->addr = loaded;
+	rel = (s32)(run_to - (at + 5));
+	memcpy(run + 1, &rel, 4);
+	overlay(at, run, 6);
+	r->ret = om_match_run(u, &env, 1, &r->m);
+	return r->ret;
+}
+
+START_TEST(paravirt_call_by_target)
+{
+	struct run r;
+
+	ck_assert_msg(paravirt_match(global("ext_value"), global("ext_value"), &r) == 0,
+		      "log:\n%s", ctx.log);
+	ck_assert_msg(logged("d_paravirt+0x8: paravirt call to"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(paravirt_other_target_refused)
+{
+	struct run r;
+
+	ck_assert_int_eq(paravirt_match(global("ext_value"), global("ext_log"), &r), -ESRCH);
+	ck_assert_msg(logged("[.text.d_paravirt]: no match (1 candidate): d_paravirt+0x8: "
+			     "paravirt call to 0x"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
 static Suite *objmatch_match_suite(void)
 {
 	Suite *s = suite_create("objmatch-match");
 	TCase *pos = tcase_create("positive"), *rw = tcase_create("kernel-rewrites"),
-	      *neg = tcase_create("refusals"), *s612 = tcase_create("series-612");
+	      *neg = tcase_create("refusals"), *s612 = tcase_create("series-612"),
+	      *kb = tcase_create("kernel-build");
 
 	tcase_add_unchecked_fixture(pos, build_fixtures, NULL);
 	tcase_add_checked_fixture(pos, setup, teardown);
@@ -758,6 +934,16 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_test(neg, unknown_function_refused);
 	tcase_add_test(neg, malformed_input_rejected);
 	suite_add_tcase(s, neg);
+
+	tcase_add_unchecked_fixture(kb, build_fixtures, NULL);
+	tcase_add_checked_fixture(kb, setup, teardown);
+	tcase_add_test(kb, relaxed_tail_jump_matches);
+	tcase_add_test(kb, relaxed_tail_jump_elsewhere_refused);
+	tcase_add_test(kb, pcrel_string_merged);
+	tcase_add_test(kb, pcrel_constant_merged);
+	tcase_add_test(kb, paravirt_call_by_target);
+	tcase_add_test(kb, paravirt_other_target_refused);
+	suite_add_tcase(s, kb);
 
 	tcase_add_unchecked_fixture(s612, build_fixtures_612, NULL);
 	tcase_add_checked_fixture(s612, setup_612, teardown);
