@@ -25,7 +25,7 @@
  * kprobes armed), so the code matched is the code that will run.
  *
  * A refusal (no_match, code_probed, ...) refuses the update, never the
- * module: the notifier returns NOTIFY_DONE whatever happened, M loads and
+ * module (but below, an update applied in parts): M loads and
  * runs unpatched, the update leaves "pending" for "reversed" with the
  * cause in abort_cause, and the log says so:
  *   splice: module_binfmt: module binfmt_misc loaded: apply refused: code_probed; the module runs unpatched
@@ -41,6 +41,16 @@
  * Updates stacked on each other go back newest first.  An update of M
  * that is not applied (undone) but was relocated against the M that goes
  * forgets those addresses too.
+ *
+ * An update with functions in M and elsewhere (vmlinux, loaded modules)
+ * is applied in parts: its functions in M wait (splice_func.waiting), the
+ * rest is applied now, and the update is "applied" with pending_mod M.
+ * At M's COMING its part is applied (splice_apply_part(): M's pre units
+ * matched, M's relocation tables, a switch of M's functions only); at
+ * GOING that part waits again and the rest stays.  A refusal of M's part
+ * undoes the whole update (M loads unpatched); if that undo is refused
+ * too, M's load is refused, so no module runs unpatched under half an
+ * update (docs/core.md, "Updates of vmlinux and a module").
  *
  * Locking: splice_mutex, as every transition.  A notifier of a module
  * load runs in the loading task without module_mutex held, so the order
