@@ -205,6 +205,15 @@ int splice_request_check(struct splice_upd *u)
 		upd_info(u, "check: already applied\n");
 		goto out;
 	}
+	if (u->nr_waiting) {
+		/* pending: its functions wait for their module, nothing to match */
+		upd_err(u, "check: module %s is not loaded\n", u->pending_mod);
+		cause = SPLICE_TARGET_NOT_LOADED;
+		u->cause = cause;
+		upd_err(u, "check refused: %s\n", splice_cause_name(cause));
+		ret = splice_cause_errno[cause];
+		goto out;
+	}
 	cause = splice_resolve_all(u, NULL);
 	if (cause == SPLICE_OK) {
 		cause = splice_relocs_apply(u, false);
