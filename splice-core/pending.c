@@ -196,13 +196,14 @@ static bool splice_pending_part(struct splice_upd *u, struct module *mod)
 	return false;
 }
 
-static void splice_pending_going(struct module *mod);
+static void splice_pending_going_locked(struct module *mod);
 
 /*
  * @mod is COMING: apply every update waiting for it, and the part waiting
  * for it of every update applied in parts.  0, or -EBUSY to refuse the
  * module's load (splice_pending_part()): then every update applied to @mod
- * here waits again, as at its GOING (which we are not sent).
+ * here waits again, as at its GOING (which we are not sent), before
+ * splice_mutex is let go.
  */
 static int splice_pending_coming(struct module *mod)
 {
@@ -243,11 +244,10 @@ static int splice_pending_coming(struct module *mod)
 		upd_info(u, "module %s loaded: applied %u functions, pause %llu us\n", mod->name,
 			 u->nr_funcs, div_u64(u->pause_ns, NSEC_PER_USEC));
 	}
+	if (!ok)
+		splice_pending_going_locked(mod);
 	mutex_unlock(&splice_mutex);
-	if (ok)
-		return 0;
-	splice_pending_going(mod);
-	return -EBUSY;
+	return ok ? 0 : -EBUSY;
 }
 
 /* How many functions of @u lie in module @name? */
@@ -267,12 +267,12 @@ static unsigned int splice_upd_in_module(const struct splice_upd *u, const char 
  * (applied, then undone, before @mod unloads) forgets those addresses, or
  * its next apply would keep them (reloc.c writes the records once).
  */
-static void splice_pending_going(struct module *mod)
+static void splice_pending_going_locked(struct module *mod)
 {
 	struct splice_upd *u;
 	unsigned int i;
 
-	mutex_lock(&splice_mutex);
+	lockdep_assert_held(&splice_mutex);
 	list_for_each_entry_reverse(u, &splice_updates, node) {
 		if (u->stage == SPLICE_APPLIED && !strcmp(u->pending_mod, mod->name) &&
 		    !u->nr_waiting && splice_upd_in_module(u, mod->name) < u->nr_funcs) {
@@ -302,6 +302,12 @@ static void splice_pending_going(struct module *mod)
 				mod->name);
 		}
 	}
+}
+
+static void splice_pending_going(struct module *mod)
+{
+	mutex_lock(&splice_mutex);
+	splice_pending_going_locked(mod);
 	mutex_unlock(&splice_mutex);
 }
 
