@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/list.h>
 #include <linux/printk.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include "splice.h"
 #include "splice/patch.h"
@@ -89,7 +90,23 @@ struct splice_func {
 	u8 saved[SPLICE_JMP_SIZE];	/* the site's bytes before our jump */
 	u8 jmp[SPLICE_JMP_SIZE];	/* our jump */
 	struct splice_func *below;	/* applied func we stack on, or NULL */
+
+	/*
+	 * pending.c: its module is not loaded, this part of the update waits
+	 * for it (not resolved, no jump); the other parts may be applied.
+	 */
+	bool waiting;
 };
+
+/*
+ * Is @f in the part of its update a transition handles: not waiting, and
+ * of module @part (NULL: of any object)?
+ */
+static inline bool splice_in_part(const struct splice_func *f, const char *part)
+{
+	return !f->waiting &&
+	       (!part || (f->desc->objname && !strcmp(f->desc->objname, part)));
+}
 
 /*
  * Where the last stop_machine's time went (patch.c fills it, sysfs.c shows
@@ -123,13 +140,14 @@ struct splice_upd {
 	struct splice_pause_detail pause_detail;
 	char *conflicts;		/* PAGE_SIZE, one line per task */
 	unsigned long new_start, new_end;	/* owner's core text */
-	bool relocs_written;		/* reloc.c: the new code's records */
-	u8 **relocs_skipped;		/* reloc.c: per table, records not written */
+	bool relocs_written;		/* reloc.c: a table of records written */
+	u8 **relocs_skipped;		/* reloc.c: per table written, records not written */
 	/*
 	 * pending.c: the module an update that waits for it (or that was
 	 * applied when it loaded) follows; "" for any other update.
 	 */
 	char pending_mod[MODULE_NAME_LEN];
+	unsigned int nr_waiting;	/* funcs[] waiting for pending_mod */
 	/* hooks.c: the patch's hooks in declaration order (unit by unit) */
 	const struct splice_hook **hooks;
 	unsigned int nr_hooks;
@@ -145,6 +163,9 @@ struct splice_upd {
 extern struct mutex splice_mutex;
 extern struct list_head splice_updates;
 enum splice_cause splice_do_apply(struct splice_upd *u);
+enum splice_cause splice_apply_part(struct splice_upd *u, const char *part);
+enum splice_cause splice_do_undo(struct splice_upd *u);
+void splice_release_part(struct splice_upd *u, const char *part);
 void splice_release_all(struct splice_upd *u);
 const char *splice_cause_name(enum splice_cause cause);
 const char *splice_stage_name(enum splice_stage stage);
@@ -156,7 +177,7 @@ ssize_t splice_applied_ids(char *buf);
 /* pre.c: pre units (splice_register_pre) and run-pre matching */
 bool splice_pre_present(struct splice_upd *u);
 bool splice_pre_hold(struct splice_upd *u, bool get);
-enum splice_cause splice_pre_match(struct splice_upd *u);
+enum splice_cause splice_pre_match(struct splice_upd *u, const char *part);
 int splice_pre_lookup(struct splice_upd *u, const char *objname, const char *unit,
 		      const char *name, unsigned long *addr);
 int splice_pre_symbol(struct splice_upd *u, const char *unit_name, const char *name,
@@ -173,9 +194,10 @@ int splice_pending_init(void);
 void splice_pending_exit(void);
 const char *splice_pending_module(struct splice_upd *u);
 void splice_pending_unapplied(struct splice_upd *u);
+bool splice_waits_for(const struct splice_upd *u, const char *objname);
 
 /* reloc.c, for pending.c: the fields written back to their canary */
-void splice_relocs_reset(struct splice_upd *u);
+void splice_relocs_reset(struct splice_upd *u, const char *objname);
 void splice_relocs_free(struct splice_upd *u);
 
 /* early.c: records written when a new-code module loads (jump-label keys) */
@@ -191,7 +213,7 @@ void splice_release_func(struct splice_func *f);
 enum splice_cause splice_prepare_site(struct splice_upd *u,
 				      struct splice_func *f,
 				      struct list_head *applied);
-enum splice_cause splice_switch(struct splice_upd *u, bool undo);
+enum splice_cause splice_switch(struct splice_upd *u, bool undo, const char *part);
 void splice_site_bytes(const struct splice_func *f, u8 *buf);
 unsigned int splice_entry_pad(unsigned long addr);
 

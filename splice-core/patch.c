@@ -84,16 +84,20 @@ void splice_site_bytes(const struct splice_func *f, u8 *buf)
 	memcpy(buf, (const void *)f->site, SPLICE_JMP_SIZE);
 }
 
-/* The applied function whose jump sits at @site now (the newest), or NULL. */
+/*
+ * The applied function whose jump sits at @site now (the newest), or NULL;
+ * never one of @u's own (an update applied in parts, pending.c, is on the
+ * list while its next part is prepared).
+ */
 static struct splice_func *splice_top_at(struct list_head *applied,
-					 unsigned long site)
+					 struct splice_upd *u, unsigned long site)
 {
 	struct splice_upd *v;
 	struct splice_func *top = NULL;
 	unsigned int i;
 
 	list_for_each_entry(v, applied, applied_node)
-		for (i = 0; i < v->nr_funcs; i++)
+		for (i = 0; i < v->nr_funcs && v != u; i++)
 			if (v->funcs[i].site == site)
 				top = &v->funcs[i];
 	return top;
@@ -132,7 +136,7 @@ enum splice_cause splice_prepare_site(struct splice_upd *u,
 	f->jmp[0] = SPLICE_JMP_OPCODE;
 	memcpy(&f->jmp[1], &(s32){ rel }, sizeof(s32));
 
-	below = splice_top_at(applied, f->site);
+	below = splice_top_at(applied, u, f->site);
 	f->below = below;
 	if (below) {
 		/* Stacking: we replace the earlier update's jump, and threads
@@ -188,6 +192,7 @@ struct splice_sm_cpu {
 struct splice_sm {
 	struct splice_upd *u;
 	bool undo;
+	bool whole;			/* the update's switch, not a module's part */
 	unsigned int nr_cpus;		/* online CPUs: each runs the callback */
 	atomic_t cpus;			/* arrived in the callback */
 	atomic_t next;			/* next task index to claim */
@@ -205,7 +210,8 @@ struct splice_sm {
 	const struct splice_hit_range **by_order;
 	struct splice_sm_cpu *cpu;		/* [nr_cpus] */
 
-	/* the sites in address order, written page by page */
+	/* the part's sites in address order, written page by page */
+	unsigned int nr_sites;
 	struct splice_func **sites;
 	u8 *page_buf;				/* PAGE_SIZE + SPLICE_JMP_SIZE */
 };
@@ -374,23 +380,23 @@ static int splice_check_share(struct splice_sm *sm, struct splice_sm_cpu *c)
  */
 static enum splice_cause splice_write_all(struct splice_sm *sm)
 {
-	struct splice_upd *u = sm->u;
 	unsigned int i, j, k;
 	unsigned long first, end;
 	const u8 *want, *put;
 
-	for (i = 0; i < u->nr_funcs; i++) {
-		struct splice_func *f = &u->funcs[i];
+	for (i = 0; i < sm->nr_sites; i++) {
+		struct splice_func *f = sm->sites[i];
 
 		want = sm->undo ? f->jmp : f->saved;
 		if (memcmp((void *)f->site, want, SPLICE_JMP_SIZE))
 			return SPLICE_SITE_CHANGED;
 	}
 	/* nothing can fail from here: the patch's hooks, then the jumps */
-	splice_hooks_run_stopped(u, sm->undo ? SPLICE_HOOK_REVERSE : SPLICE_HOOK_APPLY);
-	for (i = 0; i < u->nr_funcs; i = j) {
+	if (sm->whole)
+		splice_hooks_run_stopped(sm->u, sm->undo ? SPLICE_HOOK_REVERSE : SPLICE_HOOK_APPLY);
+	for (i = 0; i < sm->nr_sites; i = j) {
 		first = sm->sites[i]->site;
-		for (j = i + 1; j < u->nr_funcs; j++)
+		for (j = i + 1; j < sm->nr_sites; j++)
 			if ((sm->sites[j]->site & PAGE_MASK) != (first & PAGE_MASK) ||
 			    sm->sites[j]->site - sm->sites[j - 1]->site >
 			    SPLICE_JMP_SIZE + SPLICE_POKE_GAP)
@@ -509,15 +515,16 @@ static void splice_sm_free(struct splice_sm *sm)
 
 /*
  * Everything the callback reads, made before the machine stops: the sorted
- * ranges, the sites in address order, each CPU's work area.  @nr_cpus is
- * stable: the caller holds cpus_read_lock.
+ * ranges, the sites in address order, each CPU's work area; of the
+ * functions of @u in @part (splice_in_part()).  @nr_cpus is stable: the
+ * caller holds cpus_read_lock.
  */
 static struct splice_sm *splice_sm_alloc(struct splice_upd *u, bool undo,
-					 unsigned int nr_cpus)
+					 const char *part, unsigned int nr_cpus)
 {
 	struct splice_sm *sm;
 	struct splice_hit_range *r;
-	unsigned int i, k, n = undo ? 1 : 0;
+	unsigned int i, j, k, n = undo ? 1 : 0;
 	unsigned long max_end = 0;
 
 	sm = kzalloc(sizeof(*sm), GFP_KERNEL);
@@ -525,13 +532,17 @@ static struct splice_sm *splice_sm_alloc(struct splice_upd *u, bool undo,
 		return NULL;
 	sm->u = u;
 	sm->undo = undo;
+	sm->whole = !part;
 	sm->nr_cpus = nr_cpus;
 	sm->cause = SPLICE_UNEXPECTED;
 	raw_spin_lock_init(&sm->lock);
 	for (i = 0; i < u->nr_funcs; i++)
-		n += u->funcs[i].nr_ranges;
-	sm->ranges = kcalloc(n, sizeof(*sm->ranges), GFP_KERNEL);
-	sm->by_order = kcalloc(n, sizeof(*sm->by_order), GFP_KERNEL);
+		if (splice_in_part(&u->funcs[i], part)) {
+			n += u->funcs[i].nr_ranges;
+			sm->nr_sites++;
+		}
+	sm->ranges = kcalloc(n ? n : 1, sizeof(*sm->ranges), GFP_KERNEL);
+	sm->by_order = kcalloc(n ? n : 1, sizeof(*sm->by_order), GFP_KERNEL);
 	sm->sites = kcalloc(u->nr_funcs, sizeof(*sm->sites), GFP_KERNEL);
 	sm->page_buf = kmalloc(PAGE_SIZE + SPLICE_JMP_SIZE, GFP_KERNEL);
 	sm->cpu = kcalloc(nr_cpus, sizeof(*sm->cpu), GFP_KERNEL);
@@ -539,16 +550,18 @@ static struct splice_sm *splice_sm_alloc(struct splice_upd *u, bool undo,
 	    !sm->cpu)
 		goto fail;
 	for (i = 0; i < nr_cpus; i++) {
-		sm->cpu[i].hits = bitmap_zalloc(n, GFP_KERNEL);
+		sm->cpu[i].hits = bitmap_zalloc(n ? n : 1, GFP_KERNEL);
 		if (!sm->cpu[i].hits)
 			goto fail;
 	}
 
 	r = sm->ranges;
-	for (i = 0; i < u->nr_funcs; i++) {
+	for (i = 0, j = 0; i < u->nr_funcs; i++) {
 		const struct splice_func *f = &u->funcs[i];
 
-		sm->sites[i] = &u->funcs[i];
+		if (!splice_in_part(f, part))
+			continue;
+		sm->sites[j++] = &u->funcs[i];
 		for (k = 0; k < f->nr_ranges; k++, r++)
 			*r = (struct splice_hit_range){
 				.start = f->ranges[k].start,
@@ -570,7 +583,7 @@ static struct splice_sm *splice_sm_alloc(struct splice_upd *u, bool undo,
 		sm->ranges[i].max_end = max_end;
 		sm->by_order[sm->ranges[i].order] = &sm->ranges[i];
 	}
-	sort(sm->sites, u->nr_funcs, sizeof(*sm->sites), splice_cmp_site, NULL);
+	sort(sm->sites, sm->nr_sites, sizeof(*sm->sites), splice_cmp_site, NULL);
 	return sm;
 fail:
 	splice_sm_free(sm);
@@ -578,11 +591,14 @@ fail:
 }
 
 /*
- * One attempt at applying (or undoing) @u: stop every CPU, check stacks,
- * write.  Caller holds splice_mutex; this takes cpus_read_lock, then
- * text_mutex (the order kprobes use), then stops the machine.
+ * One attempt at applying (or undoing) the functions of @u in @part (NULL:
+ * every one not waiting for its module; a module's name: only that
+ * module's, the part of an update applied when the module loads): stop
+ * every CPU, check stacks, write.  Caller holds splice_mutex; this takes
+ * cpus_read_lock, then text_mutex (the order kprobes use), then stops the
+ * machine.
  */
-enum splice_cause splice_switch(struct splice_upd *u, bool undo)
+enum splice_cause splice_switch(struct splice_upd *u, bool undo, const char *part)
 {
 	struct splice_sm *sm;
 	enum splice_cause cause;
@@ -590,7 +606,7 @@ enum splice_cause splice_switch(struct splice_upd *u, bool undo)
 	int ret;
 
 	cpus_read_lock();
-	sm = splice_sm_alloc(u, undo, num_online_cpus());
+	sm = splice_sm_alloc(u, undo, part, num_online_cpus());
 	if (!sm) {
 		cpus_read_unlock();
 		return SPLICE_OUT_OF_MEMORY;

@@ -25,7 +25,7 @@
  * kprobes armed), so the code matched is the code that will run.
  *
  * A refusal (no_match, code_probed, ...) refuses the update, never the
- * module: the notifier returns NOTIFY_DONE whatever happened, M loads and
+ * module (but below, an update applied in parts): M loads and
  * runs unpatched, the update leaves "pending" for "reversed" with the
  * cause in abort_cause, and the log says so:
  *   splice: module_binfmt: module binfmt_misc loaded: apply refused: code_probed; the module runs unpatched
@@ -41,6 +41,16 @@
  * Updates stacked on each other go back newest first.  An update of M
  * that is not applied (undone) but was relocated against the M that goes
  * forgets those addresses too.
+ *
+ * An update with functions in M and elsewhere (vmlinux, loaded modules)
+ * is applied in parts: its functions in M wait (splice_func.waiting), the
+ * rest is applied now, and the update is "applied" with pending_mod M.
+ * At M's COMING its part is applied (splice_apply_part(): M's pre units
+ * matched, M's relocation tables, a switch of M's functions only); at
+ * GOING that part waits again and the rest stays.  A refusal of M's part
+ * undoes the whole update (M loads unpatched); if that undo is refused
+ * too, M's load is refused, so no module runs unpatched under half an
+ * update (docs/core.md, "Updates of vmlinux and a module").
  *
  * Locking: splice_mutex, as every transition.  A notifier of a module
  * load runs in the loading task without module_mutex held, so the order
@@ -59,52 +69,164 @@ static int splice_any_symbol(void *data, const char *sym, struct module *mod, un
 }
 
 /*
- * The module @u waits for: the one module every function of @u lies in,
- * when it is not loaded; NULL when @u can be applied now (or refused as
- * before: a module of several, or of vmlinux and a module, missing).
- * Sets u->pending_mod.  Called with splice_mutex held.
+ * Is module @name loaded?  It has symbols (a COMING module has; an
+ * UNFORMED one is not listed, and its COMING notification waits for
+ * splice_mutex).
+ */
+static bool splice_loaded(const char *name)
+{
+	bool loaded = false;
+
+	splice_module_symbols(name, splice_any_symbol, &loaded);
+	return loaded;
+}
+
+/*
+ * The module @u waits for: the one module among its functions' objects
+ * that is not loaded; NULL when @u can be applied now (or is refused as
+ * before: two modules of it missing).  Sets u->pending_mod and marks the
+ * functions in it waiting (u->nr_waiting of them; all when every function
+ * lies in it: the update is then pending as a whole, else the rest is
+ * applied now).  Called with splice_mutex held.
  */
 const char *splice_pending_module(struct splice_upd *u)
 {
-	const char *mod = u->funcs[0].desc->objname;
+	const char *mod = NULL, *obj;
 	unsigned int i;
-	bool loaded;
 
 	lockdep_assert_held(&splice_mutex);
+	splice_pending_unapplied(u);
+	for (i = 0; i < u->nr_funcs; i++) {
+		obj = u->funcs[i].desc->objname;
+		if (!obj || (mod && !strcmp(obj, mod)))
+			continue;
+		if (splice_loaded(obj))
+			continue;
+		if (mod)
+			return NULL;	/* a second module missing */
+		mod = obj;
+	}
 	if (!mod)
 		return NULL;
-	for (i = 1; i < u->nr_funcs; i++)
-		if (!u->funcs[i].desc->objname || strcmp(u->funcs[i].desc->objname, mod))
-			return NULL;
-	/*
-	 * Loaded: it has symbols (a COMING module has; an UNFORMED one is not
-	 * listed, and its COMING notification waits for splice_mutex).
-	 */
-	loaded = false;
-	splice_module_symbols(mod, splice_any_symbol, &loaded);
-	if (loaded)
-		return NULL;
 	strscpy(u->pending_mod, mod, sizeof(u->pending_mod));
+	for (i = 0; i < u->nr_funcs; i++)
+		if (u->funcs[i].desc->objname && !strcmp(u->funcs[i].desc->objname, mod)) {
+			u->funcs[i].waiting = true;
+			u->nr_waiting++;
+		}
 	return u->pending_mod;
+}
+
+/*
+ * Does @u wait for module @objname (NULL: vmlinux, never waited for):
+ * some of its functions lie in it and are waiting?
+ */
+bool splice_waits_for(const struct splice_upd *u, const char *objname)
+{
+	return objname && u->nr_waiting && !strcmp(objname, u->pending_mod);
+}
+
+/* Every function of @u waits for its module (pending as a whole, again). */
+static void splice_pending_all(struct splice_upd *u)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->nr_funcs; i++)
+		u->funcs[i].waiting = true;
+	u->nr_waiting = u->nr_funcs;
 }
 
 /* @u no longer follows a module (undone, reversed while pending). */
 void splice_pending_unapplied(struct splice_upd *u)
 {
+	unsigned int i;
+
+	for (i = 0; i < u->nr_funcs; i++)
+		u->funcs[i].waiting = false;
+	u->nr_waiting = 0;
 	u->pending_mod[0] = '\0';
 }
 
-/* @mod is COMING: apply every update waiting for it. */
-static void splice_pending_coming(struct module *mod)
+/* Drop the references on @mod the functions of @u in it took: they follow it. */
+static void splice_follow(struct splice_upd *u, const char *mod)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->nr_funcs; i++) {
+		if (!splice_in_part(&u->funcs[i], mod))
+			continue;
+		if (u->funcs[i].target)
+			module_put(u->funcs[i].target);
+		u->funcs[i].target = NULL;
+	}
+}
+
+/*
+ * The part of applied update @u that waited for @mod: applied now, or,
+ * refused, the whole update is undone (docs/core.md, "Updates of vmlinux
+ * and a module").  Returns false when neither can be had: the module's
+ * load is then refused, and @u stays as it was.
+ */
+static bool splice_pending_part(struct splice_upd *u, struct module *mod)
+{
+	enum splice_cause cause, undo;
+	unsigned int n = u->nr_waiting;
+
+	cause = splice_apply_part(u, mod->name);
+	if (cause == SPLICE_OK) {
+		splice_follow(u, mod->name);
+		u->cause = SPLICE_OK;
+		upd_info(u, "module %s loaded: applied its %u functions, pause %llu us\n", mod->name,
+			 n, div_u64(u->pause_ns, NSEC_PER_USEC));
+		return true;
+	}
+	upd_err(u, "module %s loaded: its part refused: %s; undoing the rest\n", mod->name,
+		splice_cause_name(cause));
+	undo = splice_do_undo(u);
+	if (undo == SPLICE_OK) {
+		u->cause = cause;
+		u->stage = SPLICE_REVERSED;
+		upd_err(u, "module %s loaded: update reversed (%s); the module runs unpatched\n",
+			mod->name, splice_cause_name(cause));
+		return true;
+	}
+	u->cause = undo;
+	upd_err(u, "module %s: its part refused (%s) and the rest can't be undone (%s): the module's load is refused\n",
+		mod->name, splice_cause_name(cause), splice_cause_name(undo));
+	return false;
+}
+
+static void splice_pending_going_locked(struct module *mod);
+
+/*
+ * @mod is COMING: apply every update waiting for it, and the part waiting
+ * for it of every update applied in parts.  0, or -EBUSY to refuse the
+ * module's load (splice_pending_part()): then every update applied to @mod
+ * here waits again, as at its GOING (which we are not sent), before
+ * splice_mutex is let go.
+ */
+static int splice_pending_coming(struct module *mod)
 {
 	struct splice_upd *u;
 	enum splice_cause cause;
 	unsigned int i;
+	bool ok = true;
 
 	mutex_lock(&splice_mutex);
 	list_for_each_entry(u, &splice_updates, node) {
-		if (u->stage != SPLICE_PENDING || strcmp(u->pending_mod, mod->name))
+		if (strcmp(u->pending_mod, mod->name) || !u->nr_waiting)
 			continue;
+		if (u->stage == SPLICE_APPLIED) {
+			ok = splice_pending_part(u, mod);
+			if (!ok)
+				break;
+			continue;
+		}
+		if (u->stage != SPLICE_PENDING)
+			continue;
+		u->nr_waiting = 0;
+		for (i = 0; i < u->nr_funcs; i++)
+			u->funcs[i].waiting = false;
 		cause = splice_do_apply(u);	/* its own reference on the new code */
 		u->cause = cause;
 		module_put(u->pub->owner);	/* the one pending held */
@@ -117,27 +239,26 @@ static void splice_pending_coming(struct module *mod)
 			continue;
 		}
 		/* follow the module: no reference on it, it may unload */
-		for (i = 0; i < u->nr_funcs; i++) {
-			if (u->funcs[i].target)
-				module_put(u->funcs[i].target);
-			u->funcs[i].target = NULL;
-		}
+		splice_follow(u, NULL);
 		u->stage = SPLICE_APPLIED;
 		upd_info(u, "module %s loaded: applied %u functions, pause %llu us\n", mod->name,
 			 u->nr_funcs, div_u64(u->pause_ns, NSEC_PER_USEC));
 	}
+	if (!ok)
+		splice_pending_going_locked(mod);
 	mutex_unlock(&splice_mutex);
+	return ok ? 0 : -EBUSY;
 }
 
-/* Does a function of @u lie in module @name? */
-static bool splice_upd_in_module(const struct splice_upd *u, const char *name)
+/* How many functions of @u lie in module @name? */
+static unsigned int splice_upd_in_module(const struct splice_upd *u, const char *name)
 {
-	unsigned int i;
+	unsigned int i, n = 0;
 
 	for (i = 0; i < u->nr_funcs; i++)
 		if (u->funcs[i].desc->objname && !strcmp(u->funcs[i].desc->objname, name))
-			return true;
-	return false;
+			n++;
+	return n;
 }
 
 /*
@@ -146,36 +267,57 @@ static bool splice_upd_in_module(const struct splice_upd *u, const char *name)
  * (applied, then undone, before @mod unloads) forgets those addresses, or
  * its next apply would keep them (reloc.c writes the records once).
  */
-static void splice_pending_going(struct module *mod)
+static void splice_pending_going_locked(struct module *mod)
 {
 	struct splice_upd *u;
+	unsigned int i;
 
-	mutex_lock(&splice_mutex);
+	lockdep_assert_held(&splice_mutex);
 	list_for_each_entry_reverse(u, &splice_updates, node) {
-		if (u->stage == SPLICE_APPLIED && !strcmp(u->pending_mod, mod->name)) {
+		if (u->stage == SPLICE_APPLIED && !strcmp(u->pending_mod, mod->name) &&
+		    !u->nr_waiting && splice_upd_in_module(u, mod->name) < u->nr_funcs) {
+			/* applied in parts: the module's waits again, the rest stays */
+			splice_release_part(u, mod->name);
+			splice_relocs_reset(u, mod->name);
+			u->nr_waiting = splice_upd_in_module(u, mod->name);
+			for (i = 0; i < u->nr_funcs; i++)
+				if (u->funcs[i].desc->objname &&
+				    !strcmp(u->funcs[i].desc->objname, mod->name))
+					u->funcs[i].waiting = true;
+			upd_info(u, "module %s unloaded: its %u functions pending again, the rest stays applied\n",
+				 mod->name, u->nr_waiting);
+		} else if (u->stage == SPLICE_APPLIED && !strcmp(u->pending_mod, mod->name) &&
+			   !u->nr_waiting) {
 			list_del_init(&u->applied_node);
 			splice_release_all(u);
-			splice_relocs_reset(u);
+			splice_relocs_reset(u, NULL);
+			splice_pending_all(u);
 			/* the reference splice_do_apply() took on the new code is pending's now */
 			u->stage = SPLICE_PENDING;
 			upd_info(u, "module %s unloaded: pending again\n", mod->name);
 		} else if (u->stage != SPLICE_APPLIED && u->relocs_written &&
 			   splice_upd_in_module(u, mod->name)) {
-			splice_relocs_reset(u);
+			splice_relocs_reset(u, NULL);
 			upd_dbg(u, "module %s unloaded: relocations of the new code to be resolved again\n",
 				mod->name);
 		}
 	}
+}
+
+static void splice_pending_going(struct module *mod)
+{
+	mutex_lock(&splice_mutex);
+	splice_pending_going_locked(mod);
 	mutex_unlock(&splice_mutex);
 }
 
 static int splice_pending_notify(struct notifier_block *nb, unsigned long state, void *data)
 {
 	if (state == MODULE_STATE_COMING)
-		splice_pending_coming(data);
-	else if (state == MODULE_STATE_GOING)
+		return notifier_from_errno(splice_pending_coming(data));
+	if (state == MODULE_STATE_GOING)
 		splice_pending_going(data);
-	return NOTIFY_DONE;	/* never fails a module's load */
+	return NOTIFY_DONE;
 }
 
 static struct notifier_block splice_pending_nb = {

@@ -340,7 +340,12 @@ bool splice_pre_present(struct splice_upd *u)
 	return false;
 }
 
-enum splice_cause splice_pre_match(struct splice_upd *u)
+/*
+ * Run-pre matching of @u's units: of module @part only (the part of an
+ * update applied when that module loads, pending.c), or (@part NULL) of
+ * every unit but those of a module the update waits for.
+ */
+enum splice_cause splice_pre_match(struct splice_upd *u, const char *part)
 {
 	struct splice_pre_unit *pu;
 	enum splice_cause cause = SPLICE_OK;
@@ -357,9 +362,13 @@ enum splice_cause splice_pre_match(struct splice_upd *u)
 
 		if (strcmp(pu->pub->id, u->pub->id))
 			continue;
+		if (part && (!pu->pub->objname || strcmp(pu->pub->objname, part)))
+			continue;
 		pu->debug = u->debug;
 		om_match_free(pu->match);
 		pu->match = NULL;
+		if (!part && splice_waits_for(u, pu->pub->objname))
+			continue;	/* matched when its module loads */
 		if (pu->pub->objname && !splice_module_loaded(pu->pub->objname)) {
 			upd_err(u, "%s: module %s is not loaded\n", pu->pub->unit, pu->pub->objname);
 			if (cause == SPLICE_OK)

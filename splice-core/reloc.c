@@ -25,9 +25,11 @@
  *
  * A field that lost its canary was rewritten by the loader (an
  * alternative): skipped, as Ksplice did.  Records are written once per
- * update: if the apply is refused later (code_busy, site_changed), the
+ * table: if the apply is refused later (code_busy, site_changed), the
  * written fields stay; the new code never ran, and a later apply finds
- * them written.  Called with splice_mutex held.
+ * them written.  The tables of a module the update waits for (its part
+ * applied when the module loads, pending.c) are left for that load.
+ * Called with splice_mutex held.
  *
  * Records flagged SPLICE_RELOC_EARLY (the keys of jump labels) were
  * written when the module loaded (early.c) and are not touched here: the
@@ -209,10 +211,23 @@ static enum splice_cause splice_relocs_resolve(struct splice_upd *u, const struc
 	return cause;
 }
 
+/* Table @t's object (its unit's module), NULL: vmlinux. */
+static const char *splice_relocs_obj(const struct splice_relocs *t)
+{
+	return t->objname == SPLICE_RELOC_NONE ? NULL : (const char *)t + t->strings + t->objname;
+}
+
+/* Is table @i to be resolved now: not written, not of a module @u waits for? */
+static bool splice_relocs_due(struct splice_upd *u, u32 i)
+{
+	return !(u->relocs_skipped && u->relocs_skipped[i]) &&
+	       !splice_waits_for(u, splice_relocs_obj(u->pub->relocs[i]));
+}
+
 /*
- * Resolve every record of the update's new code (all its tables); with
- * @write, write them all (or none).  @write false is the dry run of a
- * check.
+ * Resolve every record of the update's new code (its tables not written
+ * yet, but those of a module it waits for); with @write, write them all
+ * (or none).  @write false is the dry run of a check.
  */
 enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 {
@@ -223,7 +238,7 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 	u32 i, j, nskip = 0, nearly = 0, total = 0;
 
 	lockdep_assert_held(&splice_mutex);
-	if (!pub->nr_relocs || u->relocs_written)
+	if (!pub->nr_relocs)
 		return SPLICE_OK;
 	if (!pub->relocs)
 		return SPLICE_UNEXPECTED;
@@ -247,30 +262,41 @@ enum splice_cause splice_relocs_apply(struct splice_upd *u, bool write)
 			cause = SPLICE_OUT_OF_MEMORY;
 			goto out;
 		}
-		total += pub->relocs[i]->nrelocs;
 	}
 	for (i = 0; i < pub->nr_relocs; i++) {
+		if (!splice_relocs_due(u, i))
+			continue;
+		total += pub->relocs[i]->nrelocs;
 		c = splice_relocs_resolve(u, pub->relocs[i], vals[i], skip[i], &nskip, &nearly);
 		if (c != SPLICE_OK && cause == SPLICE_OK)
 			cause = c;
 	}
-	if (cause != SPLICE_OK || !write)
+	if (cause != SPLICE_OK || !write || !total)
 		goto out;
+	if (!u->relocs_skipped) {
+		u->relocs_skipped = kcalloc(pub->nr_relocs, sizeof(*u->relocs_skipped), GFP_KERNEL);
+		if (!u->relocs_skipped) {
+			cause = SPLICE_OUT_OF_MEMORY;
+			goto out;
+		}
+	}
 
 	mutex_lock(splice_ksym.text_mutex);
 	for (i = 0; i < pub->nr_relocs; i++) {
 		const struct splice_relocs *t = pub->relocs[i];
 
+		if (!splice_relocs_due(u, i))
+			continue;
 		for (j = 0; j < t->nrelocs; j++)
 			if (!skip[i][j])
 				splice_ksym.text_poke((void *)t->relocs[j].site, &vals[i][j],
 						      splice_reloc_width(t->relocs[j].type));
+		/* which fields were written: splice_relocs_reset() puts their canary back */
+		u->relocs_skipped[i] = skip[i];
+		skip[i] = NULL;
+		u->relocs_written = true;
 	}
 	mutex_unlock(splice_ksym.text_mutex);
-	u->relocs_written = true;
-	/* which fields were written: splice_relocs_reset() puts their canary back */
-	u->relocs_skipped = skip;
-	skip = NULL;
 	if (nearly)
 		upd_info(u, "%u relocations of the new code written, %u skipped, %u written at load\n",
 			 total - nskip - nearly, nskip, nearly);
@@ -292,13 +318,16 @@ out:
  * The new code's fields this update wrote get their canary back, and the
  * records are resolved again at the next apply: an update that follows a
  * module (pending.c) was relocated against the module's addresses, and the
- * module that loads next lies elsewhere.  The fields the loader had
- * rewritten, and the EARLY ones, stay.  Nothing runs the new code now: the
- * update is not applied.  Called with splice_mutex held.
+ * module that loads next lies elsewhere.  Of the tables of module
+ * @objname only (the part of an update that follows it while its other
+ * parts stay applied), or of every table (@objname NULL).  The fields the
+ * loader had rewritten, and the EARLY ones, stay.  Nothing runs those
+ * fields' new code now: it is not applied.  Called with splice_mutex held.
  */
-void splice_relocs_reset(struct splice_upd *u)
+void splice_relocs_reset(struct splice_upd *u, const char *objname)
 {
 	const struct splice_update *pub = u->pub;
+	const char *obj;
 	u8 canary[8];
 	u32 i, j;
 
@@ -307,17 +336,27 @@ void splice_relocs_reset(struct splice_upd *u)
 		return;
 	memset(canary, SPLICE_CANARY, sizeof(canary));
 	mutex_lock(splice_ksym.text_mutex);
+	u->relocs_written = false;
 	for (i = 0; i < pub->nr_relocs; i++) {
 		const struct splice_relocs *t = pub->relocs[i];
 
+		if (!u->relocs_skipped[i])
+			continue;
+		obj = splice_relocs_obj(t);
+		if (objname && (!obj || strcmp(obj, objname))) {
+			u->relocs_written = true;	/* stays */
+			continue;
+		}
 		for (j = 0; j < t->nrelocs; j++)
 			if (!u->relocs_skipped[i][j])
 				splice_ksym.text_poke((void *)t->relocs[j].site, canary,
 						      splice_reloc_width(t->relocs[j].type));
+		kvfree(u->relocs_skipped[i]);
+		u->relocs_skipped[i] = NULL;
 	}
 	mutex_unlock(splice_ksym.text_mutex);
-	splice_relocs_free(u);
-	u->relocs_written = false;
+	if (!u->relocs_written)
+		splice_relocs_free(u);
 }
 
 void splice_relocs_free(struct splice_upd *u)

@@ -139,6 +139,8 @@ static ssize_t functions_show(struct kobject *kobj,
 		else
 			n += sysfs_emit_at(buf, n, "-");
 		n += sysfs_emit_at(buf, n, " -> 0x%lx", (unsigned long)d->new_func);
+		if (f->waiting)
+			n += sysfs_emit_at(buf, n, " pending");
 		if (f->site) {
 			splice_site_bytes(f, now);
 			n += sysfs_emit_at(buf, n, " site +%lu saved %5phN jump %5phN now %5phN",
@@ -207,7 +209,10 @@ static ssize_t debug_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
-/* The module a pending update waits for (pending.c), or nothing. */
+/*
+ * The module a pending update, or the waiting part of an applied one,
+ * waits for (pending.c), or nothing.
+ */
 static ssize_t pending_module_show(struct kobject *kobj, struct kobj_attribute *attr,
 				   char *buf)
 {
@@ -215,7 +220,7 @@ static ssize_t pending_module_show(struct kobject *kobj, struct kobj_attribute *
 	ssize_t n = 0;
 
 	mutex_lock(&splice_mutex);
-	if (u->stage == SPLICE_PENDING)
+	if (u->stage == SPLICE_PENDING || (u->stage == SPLICE_APPLIED && u->nr_waiting))
 		n = sysfs_emit(buf, "%s\n", u->pending_mod);
 	mutex_unlock(&splice_mutex);
 	return n;

@@ -102,8 +102,8 @@ void splice_original_bytes(unsigned long addr, u8 *buf, size_t len)
 		for (i = 0; i < v->nr_funcs; i++) {
 			const struct splice_func *f = &v->funcs[i];
 
-			if (f->below)
-				continue;	/* saved our jump, not the original */
+			if (f->below || !f->site)
+				continue;	/* saved our jump, not the original; or no jump */
 			for (k = 0; k < SPLICE_JMP_SIZE; k++)
 				if (f->site + k >= addr && f->site + k < addr + len)
 					buf[f->site + k - addr] = f->saved[k];
@@ -131,6 +131,16 @@ void splice_release_all(struct splice_upd *u)
 		splice_release_func(&u->funcs[i]);
 }
 
+/* Release the functions of @u in @part (splice_in_part()). */
+void splice_release_part(struct splice_upd *u, const char *part)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->nr_funcs; i++)
+		if (splice_in_part(&u->funcs[i], part))
+			splice_release_func(&u->funcs[i]);
+}
+
 /* Print the conflicts buffer to the log, one line per blocking task. */
 static void splice_log_conflicts(struct splice_upd *u)
 {
@@ -143,13 +153,13 @@ static void splice_log_conflicts(struct splice_upd *u)
 }
 
 /* Stop machines until the stacks are clear or the tries run out. */
-static enum splice_cause splice_switch_retry(struct splice_upd *u, bool undo)
+static enum splice_cause splice_switch_retry(struct splice_upd *u, bool undo, const char *part)
 {
 	unsigned int n = max(tries, 1U), i;
 	enum splice_cause cause = SPLICE_UNEXPECTED;
 
 	for (i = 1; i <= n; i++) {
-		cause = splice_switch(u, undo);
+		cause = splice_switch(u, undo, part);
 		if (cause != SPLICE_CODE_BUSY)
 			break;
 		splice_log_conflicts(u);
@@ -164,19 +174,21 @@ static enum splice_cause splice_switch_retry(struct splice_upd *u, bool undo)
 
 /*
  * Run-pre matching (when the update has pre code), then where each
- * replaced function runs.  On failure nothing stays resolved.
+ * replaced function runs; of the functions in @part (splice_in_part()).
+ * On failure none of them stays resolved.
  */
-static enum splice_cause splice_resolve_all(struct splice_upd *u)
+static enum splice_cause splice_resolve_all(struct splice_upd *u, const char *part)
 {
 	enum splice_cause cause = SPLICE_OK;
 	unsigned int i;
 
 	if (splice_pre_present(u))
-		cause = splice_pre_match(u);
+		cause = splice_pre_match(u, part);
 	for (i = 0; i < u->nr_funcs && cause == SPLICE_OK; i++)
-		cause = splice_resolve_func(u, &u->funcs[i]);
+		if (splice_in_part(&u->funcs[i], part))
+			cause = splice_resolve_func(u, &u->funcs[i]);
 	if (cause != SPLICE_OK)
-		splice_release_all(u);
+		splice_release_part(u, part);
 	return cause;
 }
 
@@ -195,7 +207,16 @@ int splice_request_check(struct splice_upd *u)
 		upd_info(u, "check: already applied\n");
 		goto out;
 	}
-	cause = splice_resolve_all(u);
+	if (u->nr_waiting) {
+		/* pending: its functions wait for their module, nothing to match */
+		upd_err(u, "check: module %s is not loaded\n", u->pending_mod);
+		cause = SPLICE_TARGET_NOT_LOADED;
+		u->cause = cause;
+		upd_err(u, "check refused: %s\n", splice_cause_name(cause));
+		ret = splice_cause_errno[cause];
+		goto out;
+	}
+	cause = splice_resolve_all(u, NULL);
 	if (cause == SPLICE_OK) {
 		cause = splice_relocs_apply(u, false);
 		splice_release_all(u);
@@ -212,43 +233,88 @@ out:
 	return ret;
 }
 
-enum splice_cause splice_do_apply(struct splice_upd *u)
+/*
+ * Match, resolve, relocate and switch the functions of @u in @part
+ * (splice_in_part()); on failure none of them stays resolved.
+ */
+static enum splice_cause splice_apply_funcs(struct splice_upd *u, const char *part)
 {
-	enum splice_cause cause = SPLICE_OK;
+	enum splice_cause cause;
 	unsigned int i, j;
 
-	if (!try_module_get(u->pub->owner)) {
-		upd_err(u, "module %s is going away\n", u->pub->owner->name);
-		return SPLICE_MODULE_BUSY;
-	}
-	cause = splice_resolve_all(u);
+	cause = splice_resolve_all(u, part);
 	/* the new code's relocations, from what matching learned: all or none */
 	if (cause == SPLICE_OK)
 		cause = splice_relocs_apply(u, true);
 	for (i = 0; i < u->nr_funcs && cause == SPLICE_OK; i++)
-		cause = splice_prepare_site(u, &u->funcs[i], &splice_applied);
+		if (splice_in_part(&u->funcs[i], part))
+			cause = splice_prepare_site(u, &u->funcs[i], &splice_applied);
 	for (i = 0; i < u->nr_funcs && cause == SPLICE_OK; i++)
 		for (j = 0; j < i; j++)
-			if (u->funcs[i].site == u->funcs[j].site) {
+			if (u->funcs[i].site && u->funcs[i].site == u->funcs[j].site) {
 				upd_err(u, "%s and %s are the same function\n",
 					u->funcs[i].desc->name,
 					u->funcs[j].desc->name);
 				cause = SPLICE_AMBIGUOUS;
 			}
-	/* the patch's own checks, once everything splice checks has passed */
-	if (cause == SPLICE_OK)
+	/*
+	 * the patch's own checks, once everything splice checks has passed:
+	 * at the apply of the update, not of a part applied when its module
+	 * loads (hooks.c runs each stage once per apply and undo)
+	 */
+	if (cause == SPLICE_OK && !part)
 		cause = splice_hooks_check(u, SPLICE_HOOK_PRE_APPLY);
 	if (cause == SPLICE_OK)
-		cause = splice_switch_retry(u, false);
-	/* refused: no post hook runs (hooks.c) */
+		cause = splice_switch_retry(u, false, part);
+	if (cause != SPLICE_OK)
+		splice_release_part(u, part);
+	return cause;
+}
+
+/* Apply @u: every function of it but those waiting for their module. */
+enum splice_cause splice_do_apply(struct splice_upd *u)
+{
+	enum splice_cause cause;
+
+	if (!try_module_get(u->pub->owner)) {
+		upd_err(u, "module %s is going away\n", u->pub->owner->name);
+		return SPLICE_MODULE_BUSY;
+	}
+	cause = splice_apply_funcs(u, NULL);
 	if (cause != SPLICE_OK) {
-		splice_release_all(u);
 		module_put(u->pub->owner);
 		return cause;
 	}
 	list_add_tail(&u->applied_node, &splice_applied);
 	splice_hooks_run(u, SPLICE_HOOK_POST_APPLY);
 	return SPLICE_OK;
+}
+
+/*
+ * Apply the part of applied update @u that waited for module @part, which
+ * is COMING (pending.c).  On failure the part waits again, and none of
+ * the new code's fields relocated against this copy of @part stays.
+ */
+enum splice_cause splice_apply_part(struct splice_upd *u, const char *part)
+{
+	enum splice_cause cause;
+	unsigned int i;
+
+	for (i = 0; i < u->nr_funcs; i++)
+		if (u->funcs[i].waiting && !strcmp(u->funcs[i].desc->objname, part)) {
+			u->funcs[i].waiting = false;
+			u->nr_waiting--;
+		}
+	cause = splice_apply_funcs(u, part);
+	if (cause == SPLICE_OK)
+		return SPLICE_OK;
+	splice_relocs_reset(u, part);
+	for (i = 0; i < u->nr_funcs; i++)
+		if (splice_in_part(&u->funcs[i], part)) {
+			u->funcs[i].waiting = true;
+			u->nr_waiting++;
+		}
+	return cause;
 }
 
 /* Last in, first out: refuse if a later update stacked on one of ours. */
@@ -269,7 +335,11 @@ static enum splice_cause splice_check_lifo(struct splice_upd *u)
 	return SPLICE_OK;
 }
 
-static enum splice_cause splice_do_undo(struct splice_upd *u)
+/*
+ * Undo @u: every function of it that is applied; a part waiting for its
+ * module is dropped with it.
+ */
+enum splice_cause splice_do_undo(struct splice_upd *u)
 {
 	enum splice_cause cause;
 
@@ -278,7 +348,7 @@ static enum splice_cause splice_do_undo(struct splice_upd *u)
 		cause = splice_hooks_check(u, SPLICE_HOOK_PRE_REVERSE);
 	if (cause != SPLICE_OK)
 		return cause;
-	cause = splice_switch_retry(u, true);
+	cause = splice_switch_retry(u, true, NULL);
 	if (cause != SPLICE_OK)
 		return cause;	/* still applied; no post hook runs */
 	list_del_init(&u->applied_node);
@@ -306,7 +376,31 @@ int splice_request_stage(struct splice_upd *u, enum splice_stage stage)
 		goto out;
 	if (stage == SPLICE_APPLIED && u->stage == SPLICE_PENDING)
 		goto out;	/* it will be, when its module loads */
-	if (stage == SPLICE_APPLIED && splice_pending_module(u)) {
+	if (stage == SPLICE_APPLIED && splice_pending_module(u) && u->nr_waiting < u->nr_funcs) {
+		/* one module is not loaded: the rest applies now, its part waits */
+		if (!splice_pre_hold(u, true)) {
+			splice_pending_unapplied(u);
+			upd_err(u, "a pre module is going away\n");
+			cause = SPLICE_MODULE_BUSY;
+		} else {
+			cause = splice_do_apply(u);
+			if (cause != SPLICE_OK) {
+				splice_pre_hold(u, false);
+				splice_pending_unapplied(u);
+			}
+		}
+		u->cause = cause;
+		if (cause != SPLICE_OK) {
+			upd_err(u, "apply refused: %s\n", splice_cause_name(cause));
+			ret = splice_cause_errno[cause];
+			goto out;
+		}
+		u->stage = SPLICE_APPLIED;
+		upd_info(u, "applied %u functions, pause %llu us; %u pending: module %s is not loaded, they apply when it loads\n",
+			 u->nr_funcs - u->nr_waiting, div_u64(u->pause_ns, NSEC_PER_USEC),
+			 u->nr_waiting, u->pending_mod);
+		goto out;
+	} else if (stage == SPLICE_APPLIED && u->pending_mod[0]) {
 		/* its module is not loaded: it waits (pending.c) */
 		if (!try_module_get(u->pub->owner)) {
 			splice_pending_unapplied(u);
