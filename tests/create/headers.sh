@@ -10,8 +10,9 @@
 #                    compiled, their two functions changed
 #   header-false-if  an inline under an #if this configuration makes false:
 #                    its users preprocessed, none differs, exit 3
-#   header-struct    a member added to struct pde_opener: refused, naming the
-#                    type, the unit using it, and "unless a hook handles it"
+#   header-struct    a member added to struct pde_opener: refused from the
+#                    source (layout.c) before anything is preprocessed, naming
+#                    the line and the type, and pointing at shadow data
 #   header-comment   a comment of kernel_stat.h: exit 3 before preprocessing
 # and that the source tree is untouched.  Each run's time is printed.
 #
@@ -91,7 +92,9 @@ has header-false-if 'no code change: no unit built with this configuration uses 
 grep -q 'building .* pre unit' "$work/header-false-if.out" && bad "header-false-if: units were compiled"
 
 run 2 header-struct
-has header-struct 'not spliceable: fs/proc/internal.h: struct pde_opener: its definition changed and code of 1 unit uses it \(fs/proc/inode.o\).*unless a hook handles it'
+# refused from the source, before anything is preprocessed (layout.c)
+has header-struct 'not spliceable: fs/proc/internal.h:233: changes the layout of struct pde_opener, which the running kernel has instances of: keep the new state in shadow data instead'
+grep -q 'preprocessing' "$work/header-struct.out" && bad "header-struct: units were preprocessed"
 grep -q 'building .* pre unit' "$work/header-struct.out" && bad "header-struct: units were compiled"
 
 run 3 header-comment
