@@ -773,6 +773,12 @@ static int diff_unit(struct ctx *c, const char *unit)
 			sc_verbose(&c->opts.log, "%s: %s (%s)", om_finding_kind_name(f->kind),
 				   f->name, unit);
 			break;
+		case OM_F_NEW_EXPORT:
+			/* docs/objmatch.md: the update calls it directly */
+			sc_progress(&c->opts.log, "new export: %s (%s): not exported by the update "
+				    "(the running kernel's export table can't grow; the update's "
+				    "own code calls it directly)", f->name, unit);
+			break;
 		case OM_F_REFUSE: {
 			/* "STAGING/post/mm/util.o[.data]: sym" -> "mm/util.o[.data]: sym" */
 			const char *where = f->where;

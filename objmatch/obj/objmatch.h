@@ -101,6 +101,7 @@ enum om_finding_kind {
 	OM_F_REMOVED,		/* removed FUNC */
 	OM_F_DATA_CHANGED,	/* data-changed OBJ */
 	OM_F_NEW_DATA,		/* new-data OBJ */
+	OM_F_NEW_EXPORT,	/* new-export SYMBOL: EXPORT_SYMBOL*() added, not carried */
 	OM_F_REFUSE,		/* refuse SYMBOL: reason */
 };
 

@@ -44,6 +44,7 @@ static void usage(FILE *f)
 		"\n"
 		"Output, one line per finding:\n"
 		"  changed FUNC | new FUNC | removed FUNC | data-changed OBJ | new-data OBJ\n"
+		"  new-export SYMBOL (EXPORT_SYMBOL added; not a code change)\n"
 		"  refuse SYMBOL: reason\n"
 		"\n"
 		"Options:\n"
