@@ -143,11 +143,12 @@ struct splice_upd {
 	bool relocs_written;		/* reloc.c: a table of records written */
 	u8 **relocs_skipped;		/* reloc.c: per table written, records not written */
 	/*
-	 * pending.c: the module an update that waits for it (or that was
-	 * applied when it loaded) follows; "" for any other update.
+	 * pending.c: the update follows the modules it waited for (or waits
+	 * for them): its pre modules are held for their next load; false
+	 * for any other update.
 	 */
-	char pending_mod[MODULE_NAME_LEN];
-	unsigned int nr_waiting;	/* funcs[] waiting for pending_mod */
+	bool follows;
+	unsigned int nr_waiting;	/* funcs[] waiting for their module */
 	/* hooks.c: the patch's hooks in declaration order (unit by unit) */
 	const struct splice_hook **hooks;
 	unsigned int nr_hooks;
@@ -192,7 +193,11 @@ unsigned int splice_ksym_count(const char *name, const char *objname, unsigned l
 /* pending.c: updates of modules that are not loaded yet */
 int splice_pending_init(void);
 void splice_pending_exit(void);
-const char *splice_pending_module(struct splice_upd *u);
+/* a buffer for splice_waiting_names(): a few module names, then "..." */
+#define SPLICE_NAMES_LEN 256
+unsigned int splice_pending_modules(struct splice_upd *u);
+const char *splice_waiting_names(const struct splice_upd *u, char *buf, size_t size,
+				 unsigned int *count);
 void splice_pending_unapplied(struct splice_upd *u);
 bool splice_waits_for(const struct splice_upd *u, const char *objname);
 

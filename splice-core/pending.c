@@ -3,8 +3,8 @@
  * Updates of a module that is not loaded: they wait, and apply when the
  * module loads (docs/core.md, "Modules loaded later").
  *
- * Writing "applied" to an update whose every function lies in one
- * loadable module M that is not loaded does not refuse it
+ * Writing "applied" to an update whose every function lies in
+ * loadable modules that are not loaded (say M) does not refuse it
  * (target_not_loaded) any more: the update goes to stage "pending",
  * holding a reference on its own module (the new code) and on its pre
  * modules (splice_pre_hold()): the matching is still to come, at every
@@ -44,7 +44,10 @@
  *
  * An update with functions in M and elsewhere (vmlinux, loaded modules)
  * is applied in parts: its functions in M wait (splice_func.waiting), the
- * rest is applied now, and the update is "applied" with pending_mod M.
+ * rest is applied now, and the update is "applied" with M's part waiting.
+ * Several modules that are not loaded each have their waiting part; an
+ * update all of whose functions wait is pending, and the first of its
+ * modules to load applies it (that module's part), the others waiting on.
  * At M's COMING its part is applied (splice_apply_part(): M's pre units
  * matched, M's relocation tables, a switch of M's functions only); at
  * GOING that part waits again and the rest stays.  A refusal of M's part
@@ -82,39 +85,68 @@ static bool splice_loaded(const char *name)
 }
 
 /*
- * The module @u waits for: the one module among its functions' objects
- * that is not loaded; NULL when @u can be applied now (or is refused as
- * before: two modules of it missing).  Sets u->pending_mod and marks the
- * functions in it waiting (u->nr_waiting of them; all when every function
- * lies in it: the update is then pending as a whole, else the rest is
- * applied now).  Called with splice_mutex held.
+ * Mark the functions of @u that lie in a module that is not loaded as
+ * waiting for it; returns how many wait (u->nr_waiting): 0 when @u can be
+ * applied now, all of them when it waits as a whole (pending), else the
+ * rest is applied now.  Each module is looked up once (its functions are
+ * usually next to each other; an earlier function of the same module
+ * gives the answer).  Called with splice_mutex held.
  */
-const char *splice_pending_module(struct splice_upd *u)
+unsigned int splice_pending_modules(struct splice_upd *u)
 {
-	const char *mod = NULL, *obj;
-	unsigned int i;
+	const char *obj;
+	unsigned int i, j;
 
 	lockdep_assert_held(&splice_mutex);
 	splice_pending_unapplied(u);
 	for (i = 0; i < u->nr_funcs; i++) {
 		obj = u->funcs[i].desc->objname;
-		if (!obj || (mod && !strcmp(obj, mod)))
+		if (!obj)
 			continue;
-		if (splice_loaded(obj))
-			continue;
-		if (mod)
-			return NULL;	/* a second module missing */
-		mod = obj;
-	}
-	if (!mod)
-		return NULL;
-	strscpy(u->pending_mod, mod, sizeof(u->pending_mod));
-	for (i = 0; i < u->nr_funcs; i++)
-		if (u->funcs[i].desc->objname && !strcmp(u->funcs[i].desc->objname, mod)) {
+		for (j = 0; j < i; j++)
+			if (u->funcs[j].desc->objname && !strcmp(u->funcs[j].desc->objname, obj))
+				break;
+		if (j < i ? u->funcs[j].waiting : !splice_loaded(obj)) {
 			u->funcs[i].waiting = true;
 			u->nr_waiting++;
 		}
-	return u->pending_mod;
+	}
+	return u->nr_waiting;
+}
+
+/*
+ * The modules @u waits for, for messages and sysfs: their names separated
+ * by blanks in @buf (cut short with "..." when @size is too small), and
+ * their number in *@count.  Returns @buf.
+ */
+const char *splice_waiting_names(const struct splice_upd *u, char *buf, size_t size,
+				 unsigned int *count)
+{
+	const char *obj;
+	unsigned int i, j;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	*count = 0;
+	for (i = 0; i < u->nr_funcs; i++) {
+		if (!u->funcs[i].waiting)
+			continue;
+		obj = u->funcs[i].desc->objname;
+		for (j = 0; j < i; j++)
+			if (u->funcs[j].waiting && !strcmp(u->funcs[j].desc->objname, obj))
+				break;
+		if (j < i)
+			continue;
+		(*count)++;
+		if (n + strlen(obj) + 5 > size) {
+			if (n + 4 < size)
+				n += scnprintf(buf + n, size - n, "%s...", n ? " " : "");
+			n = size;
+			continue;
+		}
+		n += scnprintf(buf + n, size - n, "%s%s", n ? " " : "", obj);
+	}
+	return buf;
 }
 
 /*
@@ -123,7 +155,14 @@ const char *splice_pending_module(struct splice_upd *u)
  */
 bool splice_waits_for(const struct splice_upd *u, const char *objname)
 {
-	return objname && u->nr_waiting && !strcmp(objname, u->pending_mod);
+	unsigned int i;
+
+	if (!objname || !u->nr_waiting)
+		return false;
+	for (i = 0; i < u->nr_funcs; i++)
+		if (u->funcs[i].waiting && !strcmp(u->funcs[i].desc->objname, objname))
+			return true;
+	return false;
 }
 
 /* Every function of @u waits for its module (pending as a whole, again). */
@@ -144,7 +183,7 @@ void splice_pending_unapplied(struct splice_upd *u)
 	for (i = 0; i < u->nr_funcs; i++)
 		u->funcs[i].waiting = false;
 	u->nr_waiting = 0;
-	u->pending_mod[0] = '\0';
+	u->follows = false;
 }
 
 /* Drop the references on @mod the functions of @u in it took: they follow it. */
@@ -214,7 +253,7 @@ static int splice_pending_coming(struct module *mod)
 
 	mutex_lock(&splice_mutex);
 	list_for_each_entry(u, &splice_updates, node) {
-		if (strcmp(u->pending_mod, mod->name) || !u->nr_waiting)
+		if (!splice_waits_for(u, mod->name))
 			continue;
 		if (u->stage == SPLICE_APPLIED) {
 			ok = splice_pending_part(u, mod);
@@ -224,9 +263,12 @@ static int splice_pending_coming(struct module *mod)
 		}
 		if (u->stage != SPLICE_PENDING)
 			continue;
-		u->nr_waiting = 0;
+		/* @mod's functions; those of other modules not loaded still wait */
 		for (i = 0; i < u->nr_funcs; i++)
-			u->funcs[i].waiting = false;
+			if (u->funcs[i].waiting && !strcmp(u->funcs[i].desc->objname, mod->name)) {
+				u->funcs[i].waiting = false;
+				u->nr_waiting--;
+			}
 		cause = splice_do_apply(u);	/* its own reference on the new code */
 		u->cause = cause;
 		module_put(u->pub->owner);	/* the one pending held */
@@ -239,10 +281,21 @@ static int splice_pending_coming(struct module *mod)
 			continue;
 		}
 		/* follow the module: no reference on it, it may unload */
-		splice_follow(u, NULL);
+		splice_follow(u, mod->name);
 		u->stage = SPLICE_APPLIED;
-		upd_info(u, "module %s loaded: applied %u functions, pause %llu us\n", mod->name,
-			 u->nr_funcs, div_u64(u->pause_ns, NSEC_PER_USEC));
+		if (u->nr_waiting) {
+			char names[SPLICE_NAMES_LEN];
+			unsigned int nmods;
+
+			splice_waiting_names(u, names, sizeof(names), &nmods);
+			upd_info(u, "module %s loaded: applied %u functions, pause %llu us; %u pending: %s %s %s not loaded\n",
+				 mod->name, u->nr_funcs - u->nr_waiting,
+				 div_u64(u->pause_ns, NSEC_PER_USEC), u->nr_waiting,
+				 nmods > 1 ? "modules" : "module", names, nmods > 1 ? "are" : "is");
+		} else {
+			upd_info(u, "module %s loaded: applied %u functions, pause %llu us\n", mod->name,
+				 u->nr_funcs, div_u64(u->pause_ns, NSEC_PER_USEC));
+		}
 	}
 	if (!ok)
 		splice_pending_going_locked(mod);
@@ -274,20 +327,26 @@ static void splice_pending_going_locked(struct module *mod)
 
 	lockdep_assert_held(&splice_mutex);
 	list_for_each_entry_reverse(u, &splice_updates, node) {
-		if (u->stage == SPLICE_APPLIED && !strcmp(u->pending_mod, mod->name) &&
-		    !u->nr_waiting && splice_upd_in_module(u, mod->name) < u->nr_funcs) {
+		unsigned int in_mod = splice_upd_in_module(u, mod->name);
+
+		if (!in_mod)
+			continue;
+		if (u->stage == SPLICE_APPLIED && u->follows && !splice_waits_for(u, mod->name) &&
+		    in_mod + u->nr_waiting < u->nr_funcs) {
 			/* applied in parts: the module's waits again, the rest stays */
 			splice_release_part(u, mod->name);
 			splice_relocs_reset(u, mod->name);
-			u->nr_waiting = splice_upd_in_module(u, mod->name);
 			for (i = 0; i < u->nr_funcs; i++)
 				if (u->funcs[i].desc->objname &&
-				    !strcmp(u->funcs[i].desc->objname, mod->name))
+				    !strcmp(u->funcs[i].desc->objname, mod->name)) {
 					u->funcs[i].waiting = true;
+					u->nr_waiting++;
+				}
 			upd_info(u, "module %s unloaded: its %u functions pending again, the rest stays applied\n",
-				 mod->name, u->nr_waiting);
-		} else if (u->stage == SPLICE_APPLIED && !strcmp(u->pending_mod, mod->name) &&
-			   !u->nr_waiting) {
+				 mod->name, in_mod);
+		} else if (u->stage == SPLICE_APPLIED && u->follows &&
+			   !splice_waits_for(u, mod->name)) {
+			/* nothing of it stays applied: pending as a whole */
 			list_del_init(&u->applied_node);
 			splice_release_all(u);
 			splice_relocs_reset(u, NULL);
@@ -295,8 +354,7 @@ static void splice_pending_going_locked(struct module *mod)
 			/* the reference splice_do_apply() took on the new code is pending's now */
 			u->stage = SPLICE_PENDING;
 			upd_info(u, "module %s unloaded: pending again\n", mod->name);
-		} else if (u->stage != SPLICE_APPLIED && u->relocs_written &&
-			   splice_upd_in_module(u, mod->name)) {
+		} else if (u->stage != SPLICE_APPLIED && u->relocs_written) {
 			splice_relocs_reset(u, NULL);
 			upd_dbg(u, "module %s unloaded: relocations of the new code to be resolved again\n",
 				mod->name);

@@ -210,18 +210,22 @@ static ssize_t debug_store(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 /*
- * The module a pending update, or the waiting part of an applied one,
- * waits for (pending.c), or nothing.
+ * The modules a pending update, or the waiting part of an applied one,
+ * waits for (pending.c), separated by blanks, or nothing.
  */
 static ssize_t pending_module_show(struct kobject *kobj, struct kobj_attribute *attr,
 				   char *buf)
 {
 	struct splice_upd *u = to_upd(kobj);
+	unsigned int nmods;
 	ssize_t n = 0;
 
 	mutex_lock(&splice_mutex);
-	if (u->stage == SPLICE_PENDING || (u->stage == SPLICE_APPLIED && u->nr_waiting))
-		n = sysfs_emit(buf, "%s\n", u->pending_mod);
+	if (u->stage == SPLICE_PENDING || (u->stage == SPLICE_APPLIED && u->nr_waiting)) {
+		splice_waiting_names(u, buf, PAGE_SIZE - 1, &nmods);
+		n = strlen(buf);
+		n += sysfs_emit_at(buf, n, "\n");
+	}
 	mutex_unlock(&splice_mutex);
 	return n;
 }

@@ -209,7 +209,12 @@ int splice_request_check(struct splice_upd *u)
 	}
 	if (u->nr_waiting) {
 		/* pending: its functions wait for their module, nothing to match */
-		upd_err(u, "check: module %s is not loaded\n", u->pending_mod);
+		char names[SPLICE_NAMES_LEN];
+		unsigned int nmods;
+
+		splice_waiting_names(u, names, sizeof(names), &nmods);
+		upd_err(u, "check: %s %s %s not loaded\n", nmods > 1 ? "modules" : "module",
+			names, nmods > 1 ? "are" : "is");
 		cause = SPLICE_TARGET_NOT_LOADED;
 		u->cause = cause;
 		upd_err(u, "check refused: %s\n", splice_cause_name(cause));
@@ -353,7 +358,7 @@ enum splice_cause splice_do_undo(struct splice_upd *u)
 		return cause;	/* still applied; no post hook runs */
 	list_del_init(&u->applied_node);
 	splice_release_all(u);
-	if (u->pending_mod[0])		/* it followed its module: pending.c */
+	if (u->follows)			/* it followed its modules: pending.c */
 		splice_pre_hold(u, false);
 	splice_pending_unapplied(u);
 	module_put(u->pub->owner);
@@ -364,6 +369,8 @@ enum splice_cause splice_do_undo(struct splice_upd *u)
 /* A write to stage.  Returns 0 or the failed transition's errno. */
 int splice_request_stage(struct splice_upd *u, enum splice_stage stage)
 {
+	char names[SPLICE_NAMES_LEN];
+	unsigned int waiting, nmods = 0;
 	enum splice_cause cause;
 	int ret = 0;
 
@@ -376,13 +383,17 @@ int splice_request_stage(struct splice_upd *u, enum splice_stage stage)
 		goto out;
 	if (stage == SPLICE_APPLIED && u->stage == SPLICE_PENDING)
 		goto out;	/* it will be, when its module loads */
-	if (stage == SPLICE_APPLIED && splice_pending_module(u) && u->nr_waiting < u->nr_funcs) {
-		/* one module is not loaded: the rest applies now, its part waits */
+	waiting = stage == SPLICE_APPLIED ? splice_pending_modules(u) : 0;
+	if (waiting)
+		splice_waiting_names(u, names, sizeof(names), &nmods);
+	if (waiting && waiting < u->nr_funcs) {
+		/* modules not loaded: the rest applies now, their part waits */
 		if (!splice_pre_hold(u, true)) {
 			splice_pending_unapplied(u);
 			upd_err(u, "a pre module is going away\n");
 			cause = SPLICE_MODULE_BUSY;
 		} else {
+			u->follows = true;
 			cause = splice_do_apply(u);
 			if (cause != SPLICE_OK) {
 				splice_pre_hold(u, false);
@@ -396,12 +407,13 @@ int splice_request_stage(struct splice_upd *u, enum splice_stage stage)
 			goto out;
 		}
 		u->stage = SPLICE_APPLIED;
-		upd_info(u, "applied %u functions, pause %llu us; %u pending: module %s is not loaded, they apply when it loads\n",
+		upd_info(u, "applied %u functions, pause %llu us; %u pending: %s %s %s not loaded, they apply when %s\n",
 			 u->nr_funcs - u->nr_waiting, div_u64(u->pause_ns, NSEC_PER_USEC),
-			 u->nr_waiting, u->pending_mod);
+			 u->nr_waiting, nmods > 1 ? "modules" : "module", names,
+			 nmods > 1 ? "are" : "is", nmods > 1 ? "each loads" : "it loads");
 		goto out;
-	} else if (stage == SPLICE_APPLIED && u->pending_mod[0]) {
-		/* its module is not loaded: it waits (pending.c) */
+	} else if (waiting) {
+		/* its modules are not loaded: it waits (pending.c) */
 		if (!try_module_get(u->pub->owner)) {
 			splice_pending_unapplied(u);
 			cause = SPLICE_MODULE_BUSY;
@@ -411,10 +423,15 @@ int splice_request_stage(struct splice_upd *u, enum splice_stage stage)
 			upd_err(u, "a pre module is going away\n");
 			cause = SPLICE_MODULE_BUSY;
 		} else {
+			u->follows = true;
 			u->cause = SPLICE_OK;
 			u->stage = SPLICE_PENDING;
-			upd_info(u, "pending: module %s is not loaded; the update applies when it loads\n",
-				 u->pending_mod);
+			if (nmods > 1)
+				upd_info(u, "pending: modules %s are not loaded; each one's part applies when it loads\n",
+					 names);
+			else
+				upd_info(u, "pending: module %s is not loaded; the update applies when it loads\n",
+					 names);
 			goto out;
 		}
 	} else if (stage == SPLICE_REVERSED && u->stage == SPLICE_PENDING) {
