@@ -164,6 +164,30 @@ static bool is_table(const char *name)
 }
 
 /*
+ * Is relocation @r of kept section @s in code nothing kept runs?  The
+ * unit's function-less code (.altinstr_replacement, .altinstr_aux) is kept
+ * whole, but its fragments belong to the functions whose alternatives use
+ * them: a replacement that jumps back into its function, an aux tail
+ * that returns there.  A fragment pointing into a function the new code
+ * does not carry (not kept, outside every kept alternative's replacement:
+ * nm_in_replacement() said no) belongs to that function's alternatives,
+ * which are dropped with it, and never runs.  Resolving it would be
+ * wrong anyway: its target is the running kernel's copy of a function
+ * that may be a static with many namesakes (an out-of-line p4d_offset()
+ * of a header, one per unit).
+ */
+static bool dead_fragment(const struct nm *n, size_t s, const Elf64_Rela *r)
+{
+	const struct om_elf *e = &n->e;
+	size_t t;
+
+	if (n->has_func[s] || !(e->sh[s].sh_flags & SHF_EXECINSTR))
+		return false;
+	t = om_elf_symsec(e, ELF64_R_SYM(r->r_info));
+	return t && t < e->nsec && n->has_func[t] && !n->keep[t];
+}
+
+/*
  * The code of the __jump_table entry (of section @s) whose key field is at
  * @key_off: its kept section and offset.  0, or -ENOENT.
  */
@@ -238,6 +262,11 @@ int nm_relocate(struct nm *n)
 			if (nm_in_replacement(n, s, r[i].r_offset)) {
 				nm_finding(n, s, r[i].r_offset, "alternative replacement needs",
 					om_elf_symname(e, ELF64_R_SYM(r[i].r_info)));
+				continue;
+			}
+			if (dead_fragment(n, s, &r[i])) {
+				/* never run: no record, the bytes stay as they are */
+				r[i].r_info = ELF64_R_INFO(ELF64_R_SYM(r[i].r_info), R_X86_64_NONE);
 				continue;
 			}
 			if (e->sh[s].sh_type == SHT_NOBITS || r[i].r_offset + w > e->sh[s].sh_size)

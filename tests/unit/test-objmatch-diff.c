@@ -49,6 +49,9 @@ static const struct expect cases[] = {
 	  "changed guarded\n"
 	  "changed guarded.cold\n"
 	  "changed helper.part.4\n" },
+	/* an alternative jumping back into its function: only the caller changed */
+	{ "alt-dead", 0,
+	  "changed alt_user\n" },
 	{ "special", 0,
 	  "changed alt_change\n"
 	  "changed keyed\n"

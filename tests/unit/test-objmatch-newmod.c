@@ -366,6 +366,57 @@ static const struct om_newrel *record_named(const struct om_elf *e, const char *
 }
 
 /*
+ * fixtures/objmatch/alt-dead.c: alt_user and the unchanged static
+ * alt_helper each have an alternative whose replacement jumps back into
+ * its function.  The new code keeps .altinstr_replacement whole; the
+ * fragment of alt_user's alternative keeps its relocation (the loader
+ * resolves it within the module), alt_helper's never runs and gets
+ * neither a relocation nor a record (a record would name the running
+ * kernel's alt_helper, which may have namesakes in other units).  The
+ * call of alt_helper from alt_user is a record, as every call of an
+ * unchanged function is.
+ */
+START_TEST(dead_alternative_fragment)
+{
+	static const char *const changed[] = { "alt_user" };
+	struct om_elf e;
+	size_t repl, rs, relocs, i, nr, user = 0, helper = 0, dead = 0;
+	Elf64_Rela *r;
+
+	rewrite_fixture("alt-dead", changed, 1, &e);
+	repl = section(&e, ".altinstr_replacement");
+	ck_assert(e.sh[repl].sh_flags & SHF_ALLOC);
+	rs = rela_of(&e, repl);
+	r = om_elf_relas(&e, rs, &nr);
+	for (i = 0; i < nr; i++) {
+		size_t t = om_elf_symsec(&e, ELF64_R_SYM(r[i].r_info));
+		const char *tn = t ? om_elf_secname(&e, t) : "";
+
+		if (!strcmp(tn, ".text.alt_user") && ELF64_R_TYPE(r[i].r_info) != R_X86_64_NONE)
+			user++;
+		/* a hidden section loses its name's dot (om_elf_hide()) */
+		if (!strcmp(tn + (tn[0] == '.'), "text.alt_helper")) {
+			helper++;
+			dead += ELF64_R_TYPE(r[i].r_info) == R_X86_64_NONE;
+		}
+	}
+	ck_assert_uint_eq(user, 1);
+	ck_assert_uint_eq(helper, 1);
+	ck_assert_uint_eq(dead, 1);
+	/* no record fills a field of .altinstr_replacement */
+	relocs = section(&e, ".splice.relocs");
+	r = om_elf_relas(&e, rela_of(&e, relocs), &nr);
+	for (i = 0; i < nr; i++)
+		ck_assert_msg(om_elf_symsec(&e, ELF64_R_SYM(r[i].r_info)) != repl,
+			      "a record for .altinstr_replacement+0x%llx",
+			      (unsigned long long)r[i].r_addend);
+	/* the call of alt_helper from alt_user is one */
+	ck_assert_ptr_nonnull(record_named(&e, "alt_helper"));
+	om_elf_free(&e);
+}
+END_TEST
+
+/*
  * uses_statics prints its statics (fixtures/objmatch/static-local.c); a new
  * function's statics of the same names renumbered them in the post object
  * (stfu.2 -> stfu.4, inited.1 -> inited.3).  The records name the pre
@@ -477,6 +528,7 @@ static Suite *objmatch_newmod_suite(void)
 	tc = tcase_create("shared-sections");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, shared_section_kept_whole);
+	tcase_add_test(tc, dead_alternative_fragment);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("static-locals");
 	tcase_set_timeout(tc, 60);
