@@ -197,9 +197,29 @@ bool om_elf_reloc_pcrel(uint32_t type)
 
 void om_elf_hide(struct om_elf *e, size_t i)
 {
+	static const char *const export_syms[] = { "__ksymtab_", "__kstrtab_", "__kstrtabns_",
+						   "__kcrctab_" };
+	size_t k, j;
+
 	if (!(e->sh[i].sh_flags & SHF_ALLOC))
 		return;
 	e->sh[i].sh_flags &= ~(uint64_t)SHF_ALLOC;
 	if (om_elf_secname(e, i)[0] && om_elf_secname(e, i)[1])
 		e->sh[i].sh_name++;
+	/*
+	 * An export's symbols in it too: modpost takes "__kstrtabns_NAME"
+	 * for NAME's namespace and fails when NAME is exported nowhere it
+	 * knows (a new EXPORT_SYMBOL of the post object, not carried).
+	 */
+	for (k = 1; k < e->nsyms; k++) {
+		const char *name = om_elf_symname(e, k);
+
+		if (om_elf_symsec(e, k) != i)
+			continue;
+		for (j = 0; j < ARRAY_SIZE(export_syms); j++)
+			if (!strncmp(name, export_syms[j], strlen(export_syms[j]))) {
+				e->syms[k].st_name++;
+				break;
+			}
+	}
 }

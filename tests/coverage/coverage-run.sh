@@ -83,7 +83,7 @@ for id in "${ids[@]}"; do
 	echo "$id $rc" >>"$out/create.txt"
 	if [ $rc = 0 ]; then
 		cp "$out/packages/splice-$id.tar.gz" "$out/vm/packages/" || exit 1
-		targets=$(tar -xzOf "$out/packages/splice-$id.tar.gz" manifest | awk '$1 == "target" { print $2 }' | sort -u)
+		targets=$(tar -xzOf "$out/packages/splice-$id.tar.gz" manifest | awk '$1 == "target" { print $2 }' | sort -u | xargs)
 		echo "$id $targets" >>"$out/vm/packages/targets"
 		for t in $targets; do modules+=(--module "$t"); done
 	fi
