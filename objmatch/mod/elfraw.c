@@ -20,6 +20,7 @@ const char *const om_loader_sections[] = {
 	"__bug_table", "__ex_table", ".orc_unwind", ".orc_unwind_ip", ".orc_header",
 	".data..percpu", ".call_sites", ".ibt_endbr_seal", "__patchable_function_entries",
 	".printk_index", "_kprobe_blacklist", "__error_injection_whitelist",
+	".export_symbol",	/* 6.5+: modpost takes its entries for the module's exports */
 	"___srcu_struct_ptrs", "__modver", ".static_call.text", ".BTF*", "__ex_table_end",
 };
 const size_t om_nloader_sections = ARRAY_SIZE(om_loader_sections);
