@@ -219,3 +219,29 @@ void om_elf_hide(struct om_elf *e, size_t i)
 		if (e->sh[j].sh_type == SHT_RELA && e->sh[j].sh_info == i)
 			e->sh[j].sh_size = 0;
 }
+
+void om_elf_drop_hidden_annotations(struct om_elf *e)
+{
+	size_t i, j, nrel, kept;
+	Elf64_Rela *rel;
+
+	for (i = 1; i < e->nsec; i++) {
+		const Elf64_Shdr *t;
+
+		if (e->sh[i].sh_type != SHT_RELA || e->sh[i].sh_info >= e->nsec)
+			continue;
+		t = &e->sh[e->sh[i].sh_info];
+		if ((t->sh_flags & SHF_ALLOC) ||
+		    strncmp(om_elf_secname(e, e->sh[i].sh_info), ".discard.", 9))
+			continue;
+		rel = om_elf_relas(e, i, &nrel);
+		for (j = kept = 0; j < nrel; j++) {
+			size_t sym = ELF64_R_SYM(rel[j].r_info), s;
+
+			s = sym < e->nsyms ? om_elf_symsec(e, sym) : 0;
+			if (s && (e->sh[s].sh_flags & SHF_EXECINSTR))
+				rel[kept++] = rel[j];
+		}
+		e->sh[i].sh_size = kept * sizeof(*rel);
+	}
+}

@@ -60,6 +60,14 @@ bool om_elf_reloc_pcrel(uint32_t type);
  * loader tables for hidden code and check hidden data's relocations.
  */
 void om_elf_hide(struct om_elf *e, size_t i);
+/*
+ * objtool's annotations (unallocated .discard.noendbr, .discard.reachable,
+ * ...) keep only their entries about code that is still code: one about
+ * hidden code (or an undefined symbol) makes objtool give up on the whole
+ * module ("bad .discard.noendbr entry"), silently writing no ORC, ftrace
+ * or return-thunk tables for it.  Call after hiding.
+ */
+void om_elf_drop_hidden_annotations(struct om_elf *e);
 
 /*
  * Sections the loader, ftrace, modpost or another kernel subsystem acts on
