@@ -19,6 +19,8 @@
  *  - relocations in data sections become R_X86_64_NONE, except those of
  *    .altinstructions, .parainstructions and .smp_locks that point into
  *    the object's own loaded sections: the loader needs them to patch.
+ *  - 6.12's paravirt calls (alternatives with ALT_FLAG_DIRECT_CALL) keep
+ *    their two relocations (pv_ops+N, BUG_func): the loader reads them.
  *  - undefined symbols become weak (nothing refers to them any more), so
  *    neither modpost nor the loader insists on finding them; so do the
  *    entry points a unit of a loadable module defines (init_module,
@@ -27,7 +29,9 @@
  *    (ftrace's __mcount_loc, jump labels, static calls, exports, tracepoints,
  *    exception and bug tables, ORC, per-CPU data, ...) lose SHF_ALLOC and
  *    their first character: the loader ignores unallocated sections, and
- *    the new name keeps the linker from merging them into the stub's.
+ *    the new name keeps the linker from merging them into the stub's;
+ *    hidden sections are no code and keep no relocations, and objtool's
+ *    annotations lose their entries about them (om_elf_hide()).
  *
  * The matcher's input (the blob) is made from the original object, not from
  * this one.
