@@ -240,6 +240,9 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 		}
 		if (sym->st_shndx == SHN_UNDEF && ELF64_ST_BIND(sym->st_info) == STB_GLOBAL)
 			sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
+		/* no relocation of a trampoline or key is left: not one for objtool */
+		if (sym->st_shndx == SHN_UNDEF && om_elf_static_call_name(name))
+			sym->st_name++;
 	}
 	return 0;
 }
