@@ -54,9 +54,31 @@ bool om_elf_reloc_pcrel(uint32_t type);
  * Hide section @i from the module loader: clear SHF_ALLOC (the loader
  * ignores unallocated sections) and drop the first character of its name
  * ("__mcount_loc" -> "_mcount_loc"), so that linking with a stub does not
- * merge it into the stub's allocated section of the same name.
+ * merge it into the stub's allocated section of the same name.  It is
+ * no longer code (SHF_EXECINSTR) and has no relocations: nothing applies
+ * them, and objtool, which 6.12 runs on the linked module, would make
+ * loader tables for hidden code and check hidden data's relocations.
  */
 void om_elf_hide(struct om_elf *e, size_t i);
+/*
+ * objtool's annotations (unallocated .discard.noendbr, .discard.reachable,
+ * ...) keep only their entries about code that is still code: one about
+ * hidden code (or an undefined symbol) makes objtool give up on the whole
+ * module ("bad .discard.noendbr entry"), silently writing no ORC, ftrace
+ * or return-thunk tables for it.  Call after hiding.
+ */
+void om_elf_drop_hidden_annotations(struct om_elf *e);
+/*
+ * A static call's trampoline or key (__SCT__NAME, __SCK__NAME)?  objtool,
+ * which 6.12 runs on the linked module, makes a .static_call_sites entry
+ * for every call to a trampoline, naming the key if the object has a
+ * symbol of its name, else the trampoline; the loader follows the key
+ * (static_call_add_module()), and one the loader could not resolve is a
+ * NULL dereference.  Such a symbol that no relocation leaves to the loader
+ * loses its first character (its name is in place, the string one byte
+ * on), so objtool takes it for neither.
+ */
+bool om_elf_static_call_name(const char *name);
 
 /*
  * Sections the loader, ftrace, modpost or another kernel subsystem acts on

@@ -52,10 +52,32 @@ unsigned int arch_jump_size(void)
 	return 5;	/* e9 rel32 */
 }
 
+/* endbr64, and the 4-byte NOP objtool's sealing puts in its place */
+static const unsigned char endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+static const unsigned char endbr_seal[] = { 0x66, 0x0f, 0x1f, 0x00 };
+
+/*
+ * CONFIG_X86_KERNEL_IBT (6.12): a function that may be called indirectly
+ * begins with endbr64, its ftrace site right after it:
+ *	foo+0:	f3 0f 1e fa		endbr64
+ *	foo+4:	e8 <__fentry__-4>	call __fentry__
+ */
+unsigned int arch_entry_endbr(const struct om_symbol *func)
+{
+	const struct om_section *sec = func->sec;
+
+	if (!sec || !sec->data || func->size < 4 || func->value + 4 > sec->size)
+		return 0;
+	if (!memcmp(sec->data + func->value, endbr64, 4) ||
+	    !memcmp(sec->data + func->value, endbr_seal, 4))
+		return 4;
+	return 0;
+}
+
 bool arch_is_fentry_reloc(const struct om_symbol *func, const struct om_reloc *r)
 {
-	/* e8 <rel32 __fentry__-4> at the function's first byte */
-	return r->offset == func->value + 1 && r->sym &&
+	/* e8 <rel32 __fentry__-4> at the function's first byte, or after endbr64 */
+	return r->offset == func->value + arch_entry_endbr(func) + 1 && r->sym &&
 	       (r->type == R_X86_64_PLT32 || r->type == R_X86_64_PC32) &&
 	       !strcmp(r->sym->name, "__fentry__");
 }
@@ -86,15 +108,16 @@ unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entr
 {
 	const struct om_section *sec = func->sec;
 	static const unsigned char nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	uint64_t at = func->value + arch_entry_endbr(func);
 	size_t i;
 
-	if (!sec || !sec->data || func->size < 5)
+	if (!sec || !sec->data || func->size < at - func->value + 5 || at + 5 > sec->size)
 		return 0;
 	/* objtool may already have turned the call into a NOP (it then
 	 * records the site in __mcount_loc) */
-	if (has_mcount_entry && !memcmp(sec->data + func->value, nop5, 5))
+	if (has_mcount_entry && !memcmp(sec->data + at, nop5, 5))
 		return 5;
-	if (sec->data[func->value] != 0xe8)
+	if (sec->data[at] != 0xe8)
 		return 0;
 	for (i = 0; i < sec->nrelocs; i++)
 		if (arch_is_fentry_reloc(func, &sec->relocs[i]))
@@ -103,11 +126,13 @@ unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entr
 }
 
 /*
- * Entry layouts of Linux 6.1 (arch/x86/include/asm/...):
+ * Entry layouts of Linux 6.1 and 6.12 (arch/x86/include/asm/...):
  *   struct bug_entry { int bug_addr_disp, file_disp; u16 line, flags; }
  *   struct exception_table_entry { int insn, fixup, data; }
  *   struct alt_instr { s32 instr_offset, repl_offset; u16 cpuid;
  *                      u8 instrlen, replacementlen; } __packed
+ *     (6.12: u32 ft_flags in place of cpuid, 14 bytes: arch_alt_entsize();
+ *     the 12 below is 6.1's, named in refusals)
  *   struct paravirt_patch_site { u8 *instr; u8 type, len; }  (padded to 16)
  *   struct jump_entry { s32 code, target; long key; }
  *   struct static_call_site { s32 addr, key; }
@@ -133,6 +158,46 @@ static const struct arch_special specials[] = {
 	{ ".orc_unwind_ip",	  4, 0, 0, NULL, 0, 0, "ORC unwind addresses" },
 	{ ".orc_unwind",	  6, 0, -1, ".orc_unwind_ip", 0, 0, "ORC unwind entries" },
 };
+
+unsigned int arch_alt_entsize(uint64_t size, size_t nrelocs, unsigned int *replen_off)
+{
+	static const struct { unsigned int entsize, replen_off; } layouts[] = {
+		{ 12, 11 },	/* 6.1: u16 cpuid */
+		{ 14, 13 },	/* 6.3+: u32 ft_flags */
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		if (size % layouts[i].entsize || nrelocs != 2 * (size / layouts[i].entsize))
+			continue;
+		if (replen_off)
+			*replen_off = layouts[i].replen_off;
+		return layouts[i].entsize;
+	}
+	return 0;
+}
+
+bool arch_alt_direct_call(const unsigned char *ent, unsigned int entsize,
+			  unsigned int *instrlen)
+{
+	/* ft_flags: cpuid in the low 16 bits, flags above (ALT_FLAGS_SHIFT) */
+	const unsigned int flags_off = 10, direct_call = 1 << 1;
+
+	if (entsize != 14 || !((ent[flags_off] | ent[flags_off + 1] << 8) & direct_call))
+		return false;
+	*instrlen = ent[12];
+	return true;
+}
+
+unsigned int arch_special_entsize(const struct arch_special *sp, const struct om_section *sec)
+{
+	unsigned int n;
+
+	if (strcmp(sp->name, ".altinstructions"))
+		return sp->entsize;
+	n = arch_alt_entsize(sec->size, sec->nrelocs, NULL);
+	return n ? n : sp->entsize;
+}
 
 const struct arch_special *arch_special(const char *name)
 {
@@ -186,6 +251,13 @@ bool arch_is_ignored_section(const char *name)
 		".symtab", ".strtab", ".shstrtab", ".group",
 		"__ksymtab_strings",	/* names; the ksymtab entries are data */
 		".modinfo",
+		/*
+		 * 6.12's -fpatchable-function-entry=16,16 (CONFIG_CALL_PADDING)
+		 * lists each function's padding here; x86 discards it from
+		 * vmlinux (HAVE_DYNAMIC_FTRACE_NO_PATCHABLE) and nothing reads
+		 * a module's: it tells nothing about the code.
+		 */
+		"__patchable_function_entries",
 	};
 	static const char *const prefixes[] = {
 		".debug", ".zdebug", ".discard.", ".note.",

@@ -43,13 +43,18 @@ int arch_pcrel_imm(const unsigned char *code, uint64_t size, uint64_t field);
 /* The patch is a jump of this many bytes (e9 rel32). */
 unsigned int arch_jump_size(void);
 /*
- * Bytes at the start of @func reserved for ftrace (the 5-byte
- * "call __fentry__", a NOP at run time) that the jump must follow; 0 if
- * @func has no such site.  @has_mcount_entry: a __mcount_loc entry points at
- * the function's start.
+ * Bytes at @func's start that an indirect call lands on and the jump must
+ * follow: 4 for endbr64 (or objtool's seal of it; 6.12's IBT), else 0.
+ */
+unsigned int arch_entry_endbr(const struct om_symbol *func);
+/*
+ * Bytes reserved for ftrace (the 5-byte "call __fentry__", a NOP at run
+ * time) at @func's start, after its endbr64 if it has one
+ * (arch_entry_endbr()), that the jump must follow; 0 if @func has no such
+ * site.  @has_mcount_entry: a __mcount_loc entry points at that site.
  */
 unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entry);
-/* Is @r (in @func's section) the call to __fentry__ at its start? */
+/* Is @r (in @func's section) the call to __fentry__ at its start (after endbr64)? */
 bool arch_is_fentry_reloc(const struct om_symbol *func, const struct om_reloc *r);
 /*
  * Padding the compiler put before @func in its section (6.12's
@@ -81,6 +86,30 @@ struct arch_special {
 	/* the kernel module loader needs them to run the code correctly */
 	const char *what;
 };
+
+/*
+ * struct alt_instr (.altinstructions) is the one special entry whose layout
+ * differs between the series: {s32 instr_offset, repl_offset; u16 cpuid;
+ * u8 instrlen, replacementlen} (12 bytes) in 6.1, a u32 ft_flags in place
+ * of cpuid (14 bytes) since 6.3, so in 6.12.  Every entry has two
+ * relocations (instr_offset, repl_offset), which tells them apart: the
+ * entry size of a section of @size bytes with @nrelocs relocations, or 0
+ * if neither layout fits.  @replen_off (may be NULL): where replacementlen
+ * is in an entry.
+ */
+unsigned int arch_alt_entsize(uint64_t size, size_t nrelocs, unsigned int *replen_off);
+/*
+ * 6.12's paravirt calls are alternatives (since 6.8): "call *pv_ops+N(%rip)"
+ * (6 bytes) with the replacement "call BUG_func" and ALT_FLAG_DIRECT_CALL,
+ * for which the loader reads the pointer the original instruction names
+ * and makes the site "call <it>; nop".  Is the alt_instr at @ent
+ * (@entsize bytes, arch_alt_entsize()) one?  Then *@instrlen is its
+ * length.  Never on 6.1 (12-byte entries have no flags).
+ */
+bool arch_alt_direct_call(const unsigned char *ent, unsigned int entsize,
+			  unsigned int *instrlen);
+/* Entry size of special section @sp in @sec (arch_alt_entsize() for .altinstructions). */
+unsigned int arch_special_entsize(const struct arch_special *sp, const struct om_section *sec);
 
 /* The special section named @name, or NULL. */
 const struct arch_special *arch_special(const char *name);

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "match/munit.h"
+#include "mod/elfraw.h"
+#include "mod/premod.h"
 #include "mod/prelearn.h"
 #include "runner.h"
 #include "test-objmatch-fixture.h"
@@ -198,6 +200,127 @@ static const char *stub(const char *dir)
 	return read_text(path, text, sizeof(text)) ? text : NULL;
 }
 
+/*
+ * 6.12's .export_symbol (modpost would take its entry for the pre
+ * module's export: "exported twice") and __patchable_function_entries
+ * (objtool: "data relocation to !ENDBR") are hidden, and hidden data keeps
+ * no relocations; code keeps its own (objtool decodes it).
+ */
+START_TEST(hidden_612_sections)
+{
+	static const char *const hidden[] = { ".export_symbol", "__patchable_function_entries" };
+	char obj[4200];
+	struct om_elf e;
+	size_t i, j, k, ncode = 0;
+
+	fixture_build("exported-612");
+	snprintf(obj, sizeof(obj), "%s/exported-612-premod.o", test_tmpdir());
+	ck_assert_int_eq(om_premod_rewrite(fixture_obj("exported-612", false), obj,
+					   test_log_options()), 0);
+	ck_assert_int_eq(om_elf_open(&e, obj, test_log_options()), 0);
+	for (k = 0; k < 2; k++) {
+		for (i = 1; i < e.nsec; i++)
+			if (!strcmp(om_elf_secname(&e, i), hidden[k] + 1))
+				break;
+		ck_assert_msg(i < e.nsec, "%s not hidden as %s", hidden[k], hidden[k] + 1);
+		ck_assert(!(e.sh[i].sh_flags & SHF_ALLOC));
+		for (j = 1; j < e.nsec; j++) {
+			ck_assert_str_ne(om_elf_secname(&e, j), hidden[k]);
+			if (e.sh[j].sh_type == SHT_RELA && e.sh[j].sh_info == i)
+				ck_assert_uint_eq(e.sh[j].sh_size, 0);
+		}
+	}
+	for (i = 1; i < e.nsec; i++)
+		if (e.sh[i].sh_type == SHT_RELA &&
+		    !strcmp(om_elf_secname(&e, e.sh[i].sh_info), ".text.exported_fn"))
+			ncode = e.sh[i].sh_size / sizeof(Elf64_Rela);
+	ck_assert_uint_gt(ncode, 0);	/* call __fentry__, jmp __x86_return_thunk */
+	/* the annotation about hidden code is gone, the other one stays */
+	for (i = 1; i < e.nsec; i++) {
+		size_t nr, s;
+		Elf64_Rela *r;
+
+		if (e.sh[i].sh_type != SHT_RELA ||
+		    strcmp(om_elf_secname(&e, e.sh[i].sh_info), ".discard.noendbr"))
+			continue;
+		r = om_elf_relas(&e, i, &nr);
+		ck_assert_uint_eq(nr, 1);
+		s = om_elf_symsec(&e, ELF64_R_SYM(r[0].r_info));
+		ck_assert_str_eq(om_elf_secname(&e, s), ".text.exported_fn");
+		ncode = 0;
+	}
+	ck_assert_uint_eq(ncode, 0);	/* the annotation was there */
+	om_elf_free(&e);
+}
+END_TEST
+
+/*
+ * A 6.12 paravirt call (kfix.h's PV_CALL_612 in exported.c): the pre
+ * module keeps "call *pv_ops+8(%rip)"'s and "call BUG_func"'s relocations,
+ * which the loader reads (a canary there would be a wild pointer), and
+ * the matcher compares the site as a paravirt call.
+ */
+START_TEST(direct_call_612)
+{
+	static const char *const funcs[] = { "exported_fn" };
+	struct om_munit_build *mb;
+	const struct om_munit *u;
+	struct om_object *obj;
+	char obj_path[4200];
+	struct om_elf e;
+	size_t i, j, nr, live = 0;
+	u32 k, n;
+	Elf64_Rela *r;
+
+	fixture_build("exported-612");
+	snprintf(obj_path, sizeof(obj_path), "%s/exported-612-premod.o", test_tmpdir());
+	ck_assert_int_eq(om_premod_rewrite(fixture_obj("exported-612", false), obj_path,
+					   test_log_options()), 0);
+	ck_assert_int_eq(om_elf_open(&e, obj_path, test_log_options()), 0);
+	for (i = 1; i < e.nsec; i++) {
+		if (e.sh[i].sh_type != SHT_RELA)
+			continue;
+		r = om_elf_relas(&e, i, &nr);
+		for (j = 0; j < nr; j++) {
+			const char *name = om_elf_symname(&e, ELF64_R_SYM(r[j].r_info));
+			const unsigned char *field = e.buf + e.sh[e.sh[i].sh_info].sh_offset +
+						     r[j].r_offset;
+
+			if (strcmp(name, "pv_ops") && strcmp(name, "BUG_func"))
+				continue;
+			ck_assert_uint_ne(ELF64_R_TYPE(r[j].r_info), R_X86_64_NONE);
+			ck_assert_uint_ne(field[0], 0x77);
+			live++;
+		}
+	}
+	ck_assert_uint_eq(live, 4);
+	om_elf_free(&e);
+
+	ck_assert_int_eq(om_object_open(fixture_obj("exported-612", false), test_log_options(),
+					&obj), 0);
+	ck_assert_int_eq(om_munit_build(obj, funcs, 1, test_log_options(), &mb), 0);
+	u = om_munit_get(mb);
+	for (k = n = 0; k < u->nsections; k++) {
+		const struct om_msection *sec = &u->sections[k];
+		u32 t;
+
+		if (strcmp(sec->name, ".text.exported_fn"))
+			continue;
+		for (t = 0; t < sec->nsites; t++) {
+			if (sec->sites[t].kind != OM_SITE_PARAVIRT)
+				continue;
+			ck_assert_uint_eq(sec->sites[t].len, 6);
+			ck_assert_uint_eq(sec->data[sec->sites[t].offset], 0xff);
+			ck_assert_uint_eq(sec->data[sec->sites[t].offset + 1], 0x15);
+			n++;
+		}
+	}
+	ck_assert_uint_eq(n, 2);
+	om_munit_free(mb);
+	om_object_free(obj);
+}
+END_TEST
+
 START_TEST(tool_unit_name_in_stub)
 {
 	ck_assert_msg(mkpre("named", "--unit fs/proc/sched.o -f lonely") == 0, "stderr: %s", err);
@@ -264,6 +387,8 @@ static Suite *objmatch_mkpre_suite(void)
 	tcase_add_test(lib, function_alone_in_its_section);
 	tcase_add_test(lib, shared_section_matched_whole);
 	tcase_add_test(lib, missing_function_not_found);
+	tcase_add_test(lib, hidden_612_sections);
+	tcase_add_test(lib, direct_call_612);
 	tcase_add_test(lib, learn_from_another_function);
 	tcase_add_test(lib, learn_unreachable_refused);
 	suite_add_tcase(s, lib);
