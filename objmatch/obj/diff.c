@@ -629,6 +629,60 @@ static const struct item *points_at_change(const struct side *s,
 	return NULL;
 }
 
+/*
+ * 6.12's exports: one ".export_symbol" section per unit, an entry per
+ * EXPORT_SYMBOL() labelled __export_symbol_NAME.  New labels are new
+ * exports, reported as on 6.1 (new-export, not carried), and the byte
+ * comparison of the section, shifted by them, is skipped; a label the
+ * post object lost is an export removed: refused.  Returns 1 when it
+ * judged @b, 0 when the section is an ordinary kernel table (no new
+ * label: compared as one), or a negative errno.
+ */
+#define EXPORT_LABEL "__export_symbol_"
+static int export_symbol_changes(struct differ *d, const struct om_section *a,
+				 const struct om_section *b)
+{
+	const struct om_object *pre = d->pre.obj, *post = d->post.obj;
+	size_t n = strlen(EXPORT_LABEL), i, added = 0;
+	int err = 0;
+
+	if (strcmp(b->name, ".export_symbol"))
+		return 0;
+	for (i = 0; i < post->nsyms; i++) {
+		const struct om_symbol *y = &post->syms[i];
+		const struct om_symbol *x;
+
+		if (y->sec != b || strncmp(y->name, EXPORT_LABEL, n))
+			continue;
+		for (x = a ? om_symbol_by_name(pre, y->name) : NULL; x && x->sec != a;
+		     x = om_symbol_next_same(pre, x))
+			;
+		if (x)
+			continue;
+		added++;
+		err = add_finding(d, OM_F_NEW_EXPORT, y->name + n, NULL, NULL);
+		if (err)
+			return err;
+	}
+	for (i = 0; a && i < pre->nsyms; i++) {
+		const struct om_symbol *x = &pre->syms[i];
+		const struct om_symbol *y;
+
+		if (x->sec != a || strncmp(x->name, EXPORT_LABEL, n))
+			continue;
+		for (y = om_symbol_by_name(post, x->name); y && y->sec != b;
+		     y = om_symbol_next_same(post, y))
+			;
+		if (!y) {
+			err = add_refusal(d, pre, a, NULL, x->name + n, "export removed");
+			if (err)
+				return err;
+			added++;	/* judged */
+		}
+	}
+	return added ? 1 : 0;
+}
+
 static int refuse_sections(struct differ *d)
 {
 	const struct om_object *pre = d->pre.obj, *post = d->post.obj;
@@ -652,6 +706,11 @@ static int refuse_sections(struct differ *d)
 					  user->sym->name);
 			continue;
 		}
+		ret = export_symbol_changes(d, a, b);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			continue;
 		if (!a) {
 			if (plain && !(b->flags & OM_SEC_WRITE))
 				continue;	/* constants new code brings along */

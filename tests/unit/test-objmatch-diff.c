@@ -133,6 +133,9 @@ static const struct expect cases[] = {
 	/* an export alone is no code change: not carried (the update calls it directly) */
 	{ "export", 3,
 	  "new-export free_uid\n" },
+	/* 6.12: a new entry of .export_symbol, the old one shifted */
+	{ "export-612", 3,
+	  "new-export free_uid\n" },
 	{ "unknown-reloc", 2,
 	  "changed odd\n"
 	  "refuse odd: relocation type 9 at +0x5 not understood\n" },
