@@ -291,7 +291,10 @@ int om_march_decode(const u8 *b, u32 avail, struct om_march_insn *insn)
 			insn->branch = OM_BRANCH_LOOP;	/* loop*, jrcxz: no long form */
 		else
 			insn->branch = OM_BRANCH_JCC;
-		insn->cond = insn->branch == OM_BRANCH_LOOP ? op : op & 0xf;
+		if (insn->branch == OM_BRANCH_LOOP)
+			insn->cond = op;
+		else if (insn->branch == OM_BRANCH_JCC)
+			insn->cond = op & 0xf;	/* 7x and 0f 8x alike */
 		break;
 	default:
 		return -EINVAL;
