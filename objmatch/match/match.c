@@ -888,6 +888,8 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 		const struct om_mreloc *r;
 		u32 end;
 
+		if (q >= size)
+			goto past_end;
 		m->wmap[p] = q;
 		m->shift = (s64)q - p;
 		while (si < sec->nsites && sec->sites[si].offset < p)
@@ -996,6 +998,25 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 			ret = -ESRCH;
 			goto fail;
 		}
+	}
+	/*
+	 * A symbol inside the section (a function sharing it) is found at the
+	 * section's address plus its value (om_match_symbol_addr()): that
+	 * only holds where nothing before it moved.
+	 */
+	for (i = 0; i < m->unit->nsyms; i++) {
+		const struct om_msym *sym = &m->unit->syms[i];
+
+		if (sym->section != (s32)s || sym->kind == OM_MSYM_SECTION || !sym->value ||
+		    sym->value > size || m->wmap[sym->value] == sym->value)
+			continue;
+		if (!m->diag[0])
+			snprintf(m->diag, sizeof(m->diag),
+				 "%s+0x%llx: %s runs at +0x%x, moved by a shortened jump before it",
+				 sec_label(m, s), (unsigned long long)sym->value, sym->name,
+				 m->wmap[sym->value]);
+		ret = -ESRCH;
+		goto fail;
 	}
 	m->walking = 0;
 	m->shift = 0;

@@ -892,6 +892,24 @@ START_TEST(relaxed_mid_jump_undecodable_refused)
 }
 END_TEST
 
+START_TEST(relaxed_mid_jump_moved_neighbour_refused)
+{
+	/*
+	 * .text.d_shared: d_shared_b at +0xf, after d_shared_a's shortened
+	 * jump; the section's address plus 0xf is not where it runs
+	 */
+	static const char *const f[] = { "d_shared_b", "d_shift_tail" };
+	struct run r;
+
+	ck_assert_uint_eq(global("d_shared_b") - global("d_shared_a"), 0xc);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("[.text.d_shared_a]: no match (1 candidate): d_shared_a+0xf: d_shared_b "
+			     "runs at +0xc, moved by a shortened jump before it"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(pcrel_string_merged)
 {
 	/*
@@ -1057,6 +1075,7 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_test(kb, relaxed_mid_jump_other_branch_target_refused);
 	tcase_add_test(kb, relaxed_mid_jump_elsewhere_refused);
 	tcase_add_test(kb, relaxed_mid_jump_undecodable_refused);
+	tcase_add_test(kb, relaxed_mid_jump_moved_neighbour_refused);
 	tcase_add_test(kb, pcrel_string_merged);
 	tcase_add_test(kb, pcrel_constant_merged);
 	tcase_add_test(kb, paravirt_call_by_target);
