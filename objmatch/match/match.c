@@ -922,8 +922,12 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 		if (r && r->offset >= p + ip.len)
 			r = NULL;	/* none in this instruction */
 
-		/* padding: NOPs on either side, skipped on both */
-		if ((ip.nop || ir.nop) && !r) {
+		/*
+		 * padding: NOPs on either side, skipped on both; not at the
+		 * entry, where no padding is (munit.c strips the compiler's)
+		 * and a NOP may stand for a sealed endbr64 (6.12)
+		 */
+		if ((ip.nop || (ir.nop && p)) && !r) {
 			while (p < size && !om_march_decode(pre + p, size - p, &ip) && ip.nop &&
 			       !(si < sec->nsites && sec->sites[si].offset < p + ip.len) &&
 			       !((r = reloc_from(sec, &ri, p)) && r->offset < p + ip.len))
