@@ -788,12 +788,14 @@ END_TEST
  *   +0x7b  5-byte NOP (loop alignment)          none
  *   +0x80  2: add %edi, %eax                    +0x70
  *   +0x84  jg 2b                                +0x74
- *   +0x8c  call ext_value                       +0x7c
- *   +0x94  jmp 0b (rel32 in both)               +0x84
+ *   +0x8c  jump-label site (NOP5), target +0x96 +0x7c, target +0x86
+ *   +0x91  call ext_value                       +0x81
+ *   +0x97  3: neg %edi                          +0x87
+ *   +0x99  jmp 0b (rel32 in both)               +0x89
  */
 static void shift_premise(void)
 {
-	u8 b[0x88];
+	u8 b[0x8e];
 
 	ck_assert_int_eq(om_image_read(ctx.img, global("d_shift"), b, sizeof(b)), 0);
 	ck_assert_uint_eq(b[0x3], 0x7f);
@@ -801,7 +803,8 @@ static void shift_premise(void)
 	ck_assert_uint_eq(b[0xe], 0xeb);
 	ck_assert_uint_eq(b[0x70], 0x01);
 	ck_assert_uint_eq(b[0x74], 0x7f);
-	ck_assert_uint_eq(b[0x84], 0xe9);
+	ck_assert_uint_eq(b[0x7c], 0x0f);
+	ck_assert_uint_eq(b[0x89], 0xe9);
 }
 
 START_TEST(relaxed_mid_jump_matches)
@@ -821,6 +824,33 @@ START_TEST(relaxed_mid_jump_matches)
 		      logged("d_shift+0x16: jump to d_shift_tail shortened by the assembler") &&
 		      logged("d_shift: matched instruction by instruction, 2 shortened jumps, "
 			     "running code 16 bytes shorter"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(relaxed_mid_jump_label_after_shift)
+{
+	/*
+	 * the static branch after the shift, enabled: a jump to its target
+	 * where the running layout has it (+0x86), not the pre code's (+0x96)
+	 */
+	static const char *const f[] = { "d_shift", "d_shift_tail" };
+	struct run r;
+
+	shift_premise();
+	overlay(global("d_shift") + 0x7c, "\xe9\x05\x00\x00\x00", 5);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	run_free(&r);
+
+	ctx.nov = 0;
+	ctx.loglen = 0;
+	ctx.log[0] = 0;
+	overlay(global("d_shift") + 0x7c, "\xe9\x07\x00\x00\x00", 5);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("d_shift+0x8c: jump to +0x96, running code jumps to +0x88, not to +0x86"),
+		      "log:\n%s", ctx.log);
 	run_free(&r);
 }
 END_TEST
@@ -1071,6 +1101,7 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_test(kb, relaxed_tail_jump_matches);
 	tcase_add_test(kb, relaxed_tail_jump_elsewhere_refused);
 	tcase_add_test(kb, relaxed_mid_jump_matches);
+	tcase_add_test(kb, relaxed_mid_jump_label_after_shift);
 	tcase_add_test(kb, relaxed_mid_jump_changed_instruction_refused);
 	tcase_add_test(kb, relaxed_mid_jump_other_branch_target_refused);
 	tcase_add_test(kb, relaxed_mid_jump_elsewhere_refused);
