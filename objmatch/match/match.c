@@ -785,6 +785,11 @@ static int has_far_jump(const struct om_msection *sec)
 	return 0;
 }
 
+static u32 min_u32(u32 a, u32 b)
+{
+	return a < b ? a : b;
+}
+
 static void walk_refuse_decode(struct om_match *m, u32 s, u32 off, const u8 *b, u32 avail,
 			       const char *side)
 {
@@ -953,7 +958,7 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 
 			if (ir.branch != ip.branch || ir.cond != ip.cond || ip.npfx != ir.npfx ||
 			    memcmp(pre + p, run + q, ip.npfx) || to > size) {
-				mismatch_bytes(m, s, p, pre + p, run + q, ip.len);
+				mismatch_bytes(m, s, p, pre + p, run + q, min_u32(ip.len, size - q));
 				ret = -ESRCH;
 				goto fail;
 			}
@@ -966,7 +971,7 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 		/* anything else: the same instruction, compared as bytes */
 		end = p + ip.len;
 		if (ip.len != ir.len) {
-			mismatch_bytes(m, s, p, pre + p, run + q, ip.len);
+			mismatch_bytes(m, s, p, pre + p, run + q, min_u32(ip.len, size - q));
 			ret = -ESRCH;
 			goto fail;
 		}
@@ -992,13 +997,20 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 
 	for (i = 0; i < m->nwchecks; i++) {
 		const struct wcheck *c = &m->wchecks[i];
+		u32 to = c->pre_to <= size ? m->wmap[c->pre_to] : NO_KEY;
 
-		if (m->wmap[c->pre_to] == NO_KEY || (s64)m->wmap[c->pre_to] != c->run_to) {
-			if (!m->diag[0])
+		if (to == NO_KEY || (s64)to != c->run_to) {
+			/* NO_KEY: into skipped padding, or the middle of an instruction */
+			if (m->diag[0])
+				;
+			else if (to == NO_KEY)
+				snprintf(m->diag, sizeof(m->diag),
+					 "%s+0x%x: jump to +0x%x, not an instruction the walk paired",
+					 sec_label(m, s), c->from, c->pre_to);
+			else
 				snprintf(m->diag, sizeof(m->diag),
 					 "%s+0x%x: jump to +0x%x, running code jumps to +0x%llx, not to +0x%x",
-					 sec_label(m, s), c->from, c->pre_to, (long long)c->run_to,
-					 m->wmap[c->pre_to]);
+					 sec_label(m, s), c->from, c->pre_to, (long long)c->run_to, to);
 			ret = -ESRCH;
 			goto fail;
 		}
