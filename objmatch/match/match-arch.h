@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * match-arch.h: what the matcher needs to know about the architecture.
- * Implemented for x86-64 in match-x86_64.c; freestanding like match.c.
+ * Implemented for x86-64 in match-x86_64.c and match-x86_64-insn.c (the
+ * instruction decoder); freestanding like match.c.
  */
 #ifndef OBJMATCH_MATCH_ARCH_H
 #define OBJMATCH_MATCH_ARCH_H
