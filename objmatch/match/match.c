@@ -870,7 +870,7 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 	const struct om_msection *sec = &m->unit->sections[s];
 	const u8 *pre = sec->data, *run = m->run;
 	u32 size = sec->size, p = 0, q = 0, ri = 0, si = 0, i, shortened = 0;
-	int ret;
+	int ret, rdec;
 
 	if (m->wsize < size + 1) {
 		m->env->free(m->env->ctx, m->wmap);
@@ -917,12 +917,8 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 			ret = -ESRCH;
 			goto fail;
 		}
-		ret = om_march_decode(run + q, size - q, &ir);
-		if (ret) {
-			walk_refuse_decode(m, s, p, run + q, size - q, "running");
-			ret = -ESRCH;
-			goto fail;
-		}
+		/* the running side is decoded for its NOPs and branches only */
+		rdec = om_march_decode(run + q, size - q, &ir);
 		r = reloc_from(sec, &ri, p);
 		if (r && r->offset >= p + ip.len)
 			r = NULL;	/* none in this instruction */
@@ -932,7 +928,7 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 		 * entry, where no padding is (munit.c strips the compiler's)
 		 * and a NOP may stand for a sealed endbr64 (6.12)
 		 */
-		if ((ip.nop || (ir.nop && p)) && !r) {
+		if ((ip.nop || (!rdec && ir.nop && p)) && !r) {
 			while (p < size && !om_march_decode(pre + p, size - p, &ip) && ip.nop &&
 			       !(si < sec->nsites && sec->sites[si].offset < p + ip.len) &&
 			       !((r = reloc_from(sec, &ri, p)) && r->offset < p + ip.len))
@@ -943,7 +939,8 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 		}
 
 		if (ip.branch && r) {
-			ret = walk_short_jump(m, s, base, p, q, &ip, &ir, r);
+			/* to another section: maybe shortened, else as below */
+			ret = rdec ? 0 : walk_short_jump(m, s, base, p, q, &ip, &ir, r);
 			if (ret < 0)
 				goto fail;
 			if (ret) {
@@ -956,6 +953,11 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 			/* a branch within the section: by target, checked after the walk */
 			u64 to = p + ip.len + (u64)ip.rel;
 
+			if (rdec) {
+				walk_refuse_decode(m, s, p, run + q, size - q, "running");
+				ret = -ESRCH;
+				goto fail;
+			}
 			if (ir.branch != ip.branch || ir.cond != ip.cond || ip.npfx != ir.npfx ||
 			    memcmp(pre + p, run + q, ip.npfx) || to > size) {
 				mismatch_bytes(m, s, p, pre + p, run + q, min_u32(ip.len, size - q));
@@ -968,13 +970,13 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 			continue;
 		}
 
-		/* anything else: the same instruction, compared as bytes */
+		/*
+		 * anything else: the pre instruction's bytes, compared as on the
+		 * byte path, so a call or jump the kernel rewrote keeps its
+		 * rules ("jmp __x86_return_thunk" running as "ret; int3 ...",
+		 * a retpoline call as "call *%rax" and NOPs, the ftrace NOP)
+		 */
 		end = p + ip.len;
-		if (ip.len != ir.len) {
-			mismatch_bytes(m, s, p, pre + p, run + q, min_u32(ip.len, size - q));
-			ret = -ESRCH;
-			goto fail;
-		}
 		if (q + ip.len > size)
 			goto past_end;
 		for (i = ri; i < sec->nrelocs && sec->relocs[i].offset < end; i++) {
@@ -990,8 +992,8 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 		ret = compare_range(m, s, base, p, end, &ri, &si);
 		if (ret)
 			goto fail;
+		q += ip.len;
 		p = end;
-		q += ir.len;
 	}
 	m->wmap[size] = q;
 

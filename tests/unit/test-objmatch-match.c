@@ -855,6 +855,41 @@ START_TEST(relaxed_mid_jump_label_after_shift)
 }
 END_TEST
 
+START_TEST(relaxed_mid_jump_return_thunk_rewritten)
+{
+	/*
+	 * d_shift_ret+0xe (+0xb in the image): "jmp __x86_return_thunk",
+	 * which apply_returns() makes "ret; int3; int3; int3; int3"
+	 */
+	static const char *const f[] = { "d_shift_ret", "d_shift_tail" };
+	u8 b[0x10];
+	struct run r;
+
+	ck_assert_int_eq(om_image_read(ctx.img, global("d_shift_ret"), b, sizeof(b)), 0);
+	ck_assert_uint_eq(b[4], 0xeb);
+	ck_assert_uint_eq(b[0xb], 0xe9);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	run_free(&r);
+
+	overlay(global("d_shift_ret") + 0xb, "\xc3\xcc\xcc\xcc\xcc", 5);
+	r = run_match("d.o", f, 2, 1);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	ck_assert_msg(logged("d_shift_ret+0xe: rewritten call to __x86_return_thunk"), "log:\n%s",
+		      ctx.log);
+	run_free(&r);
+
+	ctx.nov = 0;
+	ctx.log[0] = 0;
+	ctx.loglen = 0;
+	overlay(global("d_shift_ret") + 0xb, "\xc2\x00\x00\xcc\xcc", 5);	/* ret $0 */
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("d_shift_ret+0xe: expected e9"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(relaxed_mid_jump_changed_instruction_refused)
 {
 	/* after the shift: add %edi,%eax became sub; named at its pre offset */
@@ -1102,6 +1137,7 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_test(kb, relaxed_tail_jump_elsewhere_refused);
 	tcase_add_test(kb, relaxed_mid_jump_matches);
 	tcase_add_test(kb, relaxed_mid_jump_label_after_shift);
+	tcase_add_test(kb, relaxed_mid_jump_return_thunk_rewritten);
 	tcase_add_test(kb, relaxed_mid_jump_changed_instruction_refused);
 	tcase_add_test(kb, relaxed_mid_jump_other_branch_target_refused);
 	tcase_add_test(kb, relaxed_mid_jump_elsewhere_refused);
