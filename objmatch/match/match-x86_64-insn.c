@@ -233,8 +233,6 @@ int om_march_decode(const u8 *b, u32 avail, struct om_march_insn *insn)
 			return -EINVAL;	/* XOP, not pop r/m */
 		if (op == 0xc7 && n < avail && b[n] == 0xf8)
 			return -EINVAL;	/* xbegin: a relative branch, not handled */
-		if (op == 0xe8 && opsize16)
-			return -EINVAL;	/* call rel16: not in kernel code */
 	}
 
 	switch (cls) {
@@ -277,6 +275,9 @@ int om_march_decode(const u8 *b, u32 avail, struct om_march_insn *insn)
 		break;
 	case J8:
 	case J32:
+		/* 0x66 makes a near branch rel16 on AMD, not on Intel: never guessed */
+		if (opsize16)
+			return -EINVAL;
 		imm = cls == J8 ? 1 : 4;
 		if (n + imm > avail)
 			return -ENODATA;

@@ -167,6 +167,7 @@ START_TEST(unknown_refused)
 		{ "xbegin", B("\xc7\xf8\x00\x00\x00\x00"), -EINVAL },
 		{ "XOP", B("\x8f\xe9\x78\x01\xc0"), -EINVAL },
 		{ "REX before a legacy prefix", B("\x48\x66\x90"), -EINVAL },
+		{ "jmp with 0x66 (rel16 on AMD)", B("\x66\xe9\x00\x00\x00\x00"), -EINVAL },
 		{ "push %es (invalid in 64-bit mode)", B("\x06"), -EINVAL },
 		{ "movabs cut short", B("\x48\xb8\xff\x1f\x00\x00"), -ENODATA },
 		{ "ModRM cut short", B("\x48\x8b\x80\x78"), -ENODATA },
