@@ -870,7 +870,7 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 	const struct om_msection *sec = &m->unit->sections[s];
 	const u8 *pre = sec->data, *run = m->run;
 	u32 size = sec->size, p = 0, q = 0, ri = 0, si = 0, i, shortened = 0;
-	int ret, rdec;
+	int ret, rdec, site_in;
 
 	if (m->wsize < size + 1) {
 		m->env->free(m->env->ctx, m->wmap);
@@ -922,13 +922,15 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 		r = reloc_from(sec, &ri, p);
 		if (r && r->offset >= p + ip.len)
 			r = NULL;	/* none in this instruction */
+		/* a site inside it (a LOCK prefix, or a malformed blob's) */
+		site_in = si < sec->nsites && sec->sites[si].offset < p + ip.len;
 
 		/*
 		 * padding: NOPs on either side, skipped on both; not at the
 		 * entry, where no padding is (munit.c strips the compiler's)
 		 * and a NOP may stand for a sealed endbr64 (6.12)
 		 */
-		if ((ip.nop || (!rdec && ir.nop && p)) && !r) {
+		if ((ip.nop || (!rdec && ir.nop && p)) && !r && !site_in) {
 			while (p < size && !om_march_decode(pre + p, size - p, &ip) && ip.nop &&
 			       !(si < sec->nsites && sec->sites[si].offset < p + ip.len) &&
 			       !((r = reloc_from(sec, &ri, p)) && r->offset < p + ip.len))
