@@ -333,13 +333,15 @@ static int validate(const struct om_munit *u)
 			struct om_march_reloc info;
 			const struct om_mreloc *r = &sec->relocs[i];
 
+			/* in this order: offset + width may wrap */
 			if (r->sym >= u->nsyms || om_march_reloc_info(r->type, &info) ||
-			    r->offset + info.width > sec->size ||
+			    r->offset > sec->size || info.width > sec->size - r->offset ||
 			    (i && r->offset < sec->relocs[i - 1].offset))
 				return -EINVAL;
 		}
 		for (i = 0; i < sec->nsites; i++)
-			if (sec->sites[i].offset + sec->sites[i].len > sec->size ||
+			if (sec->sites[i].offset > sec->size ||
+			    sec->sites[i].len > sec->size - sec->sites[i].offset ||
 			    (i && sec->sites[i].offset < sec->sites[i - 1].offset))
 				return -EINVAL;
 		if ((sec->flags & (OM_MSEC_CODE | OM_MSEC_RODATA)) && sec->size && !sec->data)
@@ -899,6 +901,10 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 		m->shift = (s64)q - p;
 		while (si < sec->nsites && sec->sites[si].offset < p)
 			si++;
+		if (si < sec->nsites && sec->sites[si].offset == p && !sec->sites[si].len) {
+			si++;	/* empty (a malformed blob's): nothing to compare */
+			continue;
+		}
 		if (si < sec->nsites && sec->sites[si].offset == p) {
 			/* a site the kernel rewrites in place: as on the byte path */
 			end = p + sec->sites[si].len;
