@@ -934,9 +934,11 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 		/*
 		 * padding: NOPs on either side, skipped on both; not at the
 		 * entry, where no padding is (munit.c strips the compiler's)
-		 * and a NOP may stand for a sealed endbr64 (6.12)
+		 * and a NOP on either side may stand for a sealed endbr64
+		 * (6.12: the kernel seals vmlinux, the module loader the pre
+		 * module's copy), which is the entry rule's to judge
 		 */
-		if ((ip.nop || (!rdec && ir.nop && p)) && !r && !site_in) {
+		if (p && (ip.nop || (!rdec && ir.nop)) && !r && !site_in) {
 			while (p < size && !om_march_decode(pre + p, size - p, &ip) && ip.nop &&
 			       !(si < sec->nsites && sec->sites[si].offset < p + ip.len) &&
 			       !((r = reloc_from(sec, &ri, p)) && r->offset < p + ip.len))
