@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * match-arch.h: what the matcher needs to know about the architecture.
- * Implemented for x86-64 in match-x86_64.c; freestanding like match.c.
+ * Implemented for x86-64 in match-x86_64.c and match-x86_64-insn.c (the
+ * instruction decoder); freestanding like match.c.
  */
 #ifndef OBJMATCH_MATCH_ARCH_H
 #define OBJMATCH_MATCH_ARCH_H
@@ -59,5 +60,34 @@ u32 om_march_entry_sealed(const u8 *pre, const u8 *run, u32 len);
 
 /* Is b the byte the kernel may put in place of a LOCK prefix (0xf0)? */
 int om_march_is_lock_alt(u8 pre, u8 run);
+
+/*
+ * Instruction decoding (match-x86_64-insn.c), for comparing code whose
+ * layout differs (a jump the running kernel's assembler shortened).
+ */
+enum om_march_branch {
+	OM_BRANCH_NONE,
+	OM_BRANCH_JMP,		/* jmp rel8 / rel32 */
+	OM_BRANCH_JCC,		/* jcc rel8 / rel32; cond is the condition (0..15) */
+	OM_BRANCH_CALL,		/* call rel32 */
+	OM_BRANCH_LOOP,		/* loop*, jrcxz: rel8 only; cond is the opcode */
+};
+
+struct om_march_insn {
+	u32 len;
+	u32 npfx;	/* prefix bytes (legacy, REX) before the opcode */
+	u8 branch;	/* enum om_march_branch */
+	u8 cond;
+	u8 nop;		/* a NOP the assembler pads with */
+	u32 rel_off;	/* a branch's displacement: where, how wide */
+	u32 rel_size;
+	s64 rel;	/* the branch's target is insn + len + rel */
+};
+
+/*
+ * Decode the instruction at b (avail bytes there).  0; -ENODATA if it runs
+ * past avail; -EINVAL if it is not one this decoder knows (never guessed).
+ */
+int om_march_decode(const u8 *b, u32 avail, struct om_march_insn *insn);
 
 #endif /* OBJMATCH_MATCH_ARCH_H */

@@ -28,6 +28,13 @@ struct strkey {
 	u32 key;
 };
 
+/* A relative branch of the pre code, checked once every offset is mapped. */
+struct wcheck {
+	u32 from;	/* the branch, pre offset */
+	u32 pre_to;	/* its target, pre offset */
+	s64 run_to;	/* the running branch's target, running offset */
+};
+
 struct om_match {
 	const struct om_munit *unit;
 	const struct om_env *env;	/* &envcopy: the caller's may be gone */
@@ -54,9 +61,33 @@ struct om_match {
 	u32 runsize;
 	u32 nmatched;
 
+	/*
+	 * Comparing code whose layout differs (compare_shifted()): the
+	 * running offset minus the pre offset at the instruction being
+	 * compared (0 on the byte-for-byte path), and the walk's state.
+	 */
+	s64 shift;
+	int walking;
+	int wkeep;		/* the walk's diagnosis says more than the byte path's */
+	u32 *wmap;		/* pre offset -> running offset, NO_KEY between instructions */
+	struct wcheck *wchecks;
+	u32 nwchecks;
+	u32 wsize;		/* capacity: the largest code section */
+
 	/* first mismatch of the current trial */
 	char diag[DIAG_MAX];
 };
+
+/* The running bytes, and their address, that pre offset off is compared with. */
+static const u8 *run_at(const struct om_match *m, u32 off)
+{
+	return m->run + (s64)off + m->shift;
+}
+
+static u64 run_addr(const struct om_match *m, u64 base, u32 off)
+{
+	return base + off + (u64)m->shift;
+}
 
 /* ------------------------------------------------------------ messages */
 
@@ -259,7 +290,7 @@ static int deduce(struct om_match *m, u32 s, u64 base, const struct om_mreloc *r
 	k = reloc_key(m, s, r, &delta);
 	if (k == NO_KEY)
 		return -EINVAL;
-	target = om_march_reloc_value(&info, run, base + r->offset);
+	target = om_march_reloc_value(&info, run, run_addr(m, base, r->offset));
 	return key_set(m, k, target - (u64)delta, s, r->offset, reloc_what(m, r));
 }
 
@@ -302,13 +333,15 @@ static int validate(const struct om_munit *u)
 			struct om_march_reloc info;
 			const struct om_mreloc *r = &sec->relocs[i];
 
+			/* in this order: offset + width may wrap */
 			if (r->sym >= u->nsyms || om_march_reloc_info(r->type, &info) ||
-			    r->offset + info.width > sec->size ||
+			    r->offset > sec->size || info.width > sec->size - r->offset ||
 			    (i && r->offset < sec->relocs[i - 1].offset))
 				return -EINVAL;
 		}
 		for (i = 0; i < sec->nsites; i++)
-			if (sec->sites[i].offset + sec->sites[i].len > sec->size ||
+			if (sec->sites[i].offset > sec->size ||
+			    sec->sites[i].len > sec->size - sec->sites[i].offset ||
 			    (i && sec->sites[i].offset < sec->sites[i - 1].offset))
 				return -EINVAL;
 		if ((sec->flags & (OM_MSEC_CODE | OM_MSEC_RODATA)) && sec->size && !sec->data)
@@ -444,15 +477,15 @@ static int special_call(struct om_match *m, u32 s, u64 base, u32 off,
 		return 0;
 	if (kind == OM_CALL_FENTRY) {
 		/* whatever ftrace made of it; __fentry__ itself is not learned */
-		if (op == 0xe8 && om_march_callsite_rewritten(kind, reg, op, m->run + off, 5)) {
+		if (op == 0xe8 && om_march_callsite_rewritten(kind, reg, op, run_at(m, off), 5)) {
 			logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: ftrace site", m->unit->name,
 			      sec_label(m, s), off);
 			return 1;
 		}
-		mismatch_bytes(m, s, off, sec->data + off, m->run + off, 5);
+		mismatch_bytes(m, s, off, sec->data + off, run_at(m, off), 5);
 		return -ESRCH;
 	}
-	if (om_march_callsite_rewritten(kind, reg, op, m->run + off, 5)) {
+	if (om_march_callsite_rewritten(kind, reg, op, run_at(m, off), 5)) {
 		logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: rewritten call to %s", m->unit->name,
 		      sec_label(m, s), off, sym->name);
 		return 1;
@@ -520,7 +553,7 @@ static u64 rel32_target(const u8 *call, u64 at)
 static int compare_paravirt(struct om_match *m, u32 s, u64 base, const struct om_msite *site)
 {
 	const struct om_msection *sec = &m->unit->sections[s];
-	const u8 *pre = sec->data + site->offset, *run = m->run + site->offset;
+	const u8 *pre = sec->data + site->offset, *run = run_at(m, site->offset);
 	u64 pre_to, run_to;
 
 	if (!sec->addr || site->len < 5 || pre[0] != 0xe8)
@@ -530,7 +563,7 @@ static int compare_paravirt(struct om_match *m, u32 s, u64 base, const struct om
 		return -ESRCH;
 	}
 	pre_to = rel32_target(pre, sec->addr + site->offset);
-	run_to = rel32_target(run, base + site->offset);
+	run_to = rel32_target(run, run_addr(m, base, site->offset));
 	if (pre_to != run_to) {
 		if (!m->diag[0])
 			snprintf(m->diag, sizeof(m->diag),
@@ -544,14 +577,45 @@ static int compare_paravirt(struct om_match *m, u32 s, u64 base, const struct om
 	return 0;
 }
 
+/*
+ * A relative branch inside the section, checked after the walk: the pre
+ * code's target, mapped to the running layout, must be the running
+ * branch's target.
+ */
+static void walk_check(struct om_match *m, u32 from, u32 pre_to, s64 run_to)
+{
+	struct wcheck *c = &m->wchecks[m->nwchecks++];
+
+	c->from = from;
+	c->pre_to = pre_to;
+	c->run_to = run_to;
+}
+
+/*
+ * A jump-label site with its target in the section, found to be a jump in
+ * the running code during a walk: 1 if it is a jump (its target checked
+ * after the walk), 0 if not.
+ */
+static int walk_jump_label(struct om_match *m, const struct om_msite *site, const u8 *run)
+{
+	struct om_march_insn in;
+	s64 at = (s64)site->offset + m->shift;
+
+	if (om_march_decode(run, site->len, &in) || in.len != site->len ||
+	    in.branch != OM_BRANCH_JMP)
+		return 0;
+	walk_check(m, site->offset, site->target, at + in.len + in.rel);
+	return 1;
+}
+
 /* 0 accepted, 1 to be compared as ordinary code, negative on a mismatch. */
 static int compare_site(struct om_match *m, u32 s, u64 base, const struct om_msite *site,
 			u32 *ri)
 {
 	const struct om_msection *sec = &m->unit->sections[s];
-	const u8 *pre = sec->data + site->offset, *run = m->run + site->offset;
+	const u8 *pre = sec->data + site->offset, *run = run_at(m, site->offset);
 	const struct om_mreloc *r;
-	u64 addr = base + site->offset;
+	u64 addr = run_addr(m, base, site->offset);
 	int ret;
 
 	switch (site->kind) {
@@ -570,6 +634,10 @@ static int compare_site(struct om_match *m, u32 s, u64 base, const struct om_msi
 				ret = deduce(m, s, base, r, run + 1);
 				return ret;
 			}
+		} else if (m->walking) {
+			/* the target's running offset is known once the walk is done */
+			if (walk_jump_label(m, site, run))
+				return 0;
 		} else if (om_march_is_jump_to(run, site->len, addr, base + site->target)) {
 			return 0;
 		}
@@ -602,7 +670,7 @@ static u32 entry_sealed(struct om_match *m, u32 s, u32 from, u32 i, u32 to)
 		    sym->value > i || sym->value + 4 <= i || sym->value < from)
 			continue;
 		e = (u32)sym->value;
-		if (om_march_entry_sealed(sec->data + e, m->run + e, to - e)) {
+		if (om_march_entry_sealed(sec->data + e, run_at(m, e), to - e)) {
 			logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: endbr64 sealed on one side",
 			      m->unit->name, sec_label(m, s), e);
 			return e + 4;
@@ -611,18 +679,23 @@ static u32 entry_sealed(struct om_match *m, u32 s, u32 from, u32 i, u32 to)
 	return 0;
 }
 
-/* Compare section s, placed at base, with the running bytes in m->run. */
-static int compare_section(struct om_match *m, u32 s, u64 base)
+/*
+ * Compare bytes [from, to) of section s, placed at base, with the running
+ * bytes in m->run (shifted by m->shift).  *ri and *si: the section's
+ * relocations and sites before from are done.
+ */
+static int compare_range(struct om_match *m, u32 s, u64 base, u32 from, u32 to,
+			 u32 *rip, u32 *sip)
 {
 	const struct om_msection *sec = &m->unit->sections[s];
-	const u8 *pre = sec->data, *run = m->run;
+	const u8 *pre = sec->data;
 	int code = sec->flags & OM_MSEC_CODE;
-	u32 off = 0, ri = 0, si = 0;
-	int ret;
+	u32 off = from, ri = *rip, si = *sip;
+	int ret = 0;
 
-	while (off < sec->size) {
+	while (off < to) {
 		const struct om_mreloc *r;
-		u32 next = sec->size, i;
+		u32 next = to, i;
 
 		/*
 		 * Plain bytes up to the next event: a site, a relocation, or
@@ -640,18 +713,21 @@ static int compare_section(struct om_match *m, u32 s, u64 base)
 				next = ev;
 		}
 		if (next > off) {
-			if (memcmp(pre + off, run + off, next - off)) {
+			const u8 *run = run_at(m, off);
+
+			if (memcmp(pre + off, run, next - off)) {
 				u32 after;
 
-				for (i = off; pre[i] == run[i]; i++)
+				for (i = 0; pre[off + i] == run[i]; i++)
 					;
-				after = code ? entry_sealed(m, s, off, i, next) : 0;
+				after = code ? entry_sealed(m, s, off, off + i, next) : 0;
 				if (after) {
 					off = after;
 					continue;
 				}
-				mismatch_bytes(m, s, i, pre + i, run + i, sec->size - i);
-				return -ESRCH;
+				mismatch_bytes(m, s, off + i, pre + off + i, run + i, to - off - i);
+				ret = -ESRCH;
+				goto out;
 			}
 			off = next;
 			continue;
@@ -660,7 +736,7 @@ static int compare_section(struct om_match *m, u32 s, u64 base)
 		if (si < sec->nsites && sec->sites[si].offset == off) {
 			ret = compare_site(m, s, base, &sec->sites[si], &ri);
 			if (ret < 0)
-				return ret;
+				goto out;
 			if (ret == 0)
 				off += sec->sites[si].len;
 			si++;	/* 1: left as it was, compared as code */
@@ -680,9 +756,9 @@ static int compare_section(struct om_match *m, u32 s, u64 base)
 			struct om_march_reloc info;
 
 			om_march_reloc_info(r->type, &info);
-			ret = deduce(m, s, base, r, run + off);
+			ret = deduce(m, s, base, r, run_at(m, off));
 			if (ret)
-				return ret;
+				goto out;
 			off += info.width;
 			continue;
 		}
@@ -691,16 +767,16 @@ static int compare_section(struct om_match *m, u32 s, u64 base)
 			const struct om_mreloc *nr = reloc_at(sec, &ri2, off + 1);
 
 			if (nr && !(nr->flags & (OM_RELOC_BYTES_ONLY | OM_RELOC_SKIP))) {
-				ret = relaxed_tail_jump(m, s, base, off, nr);
+				ret = m->walking ? 0 : relaxed_tail_jump(m, s, base, off, nr);
 				if (ret < 0)
-					return ret;
+					goto out;
 				if (ret) {
 					off = sec->size;
 					continue;
 				}
 				ret = special_call(m, s, base, off, nr);
 				if (ret < 0)
-					return ret;
+					goto out;
 				if (ret) {
 					off += 5;
 					continue;
@@ -708,13 +784,362 @@ static int compare_section(struct om_match *m, u32 s, u64 base)
 			}
 		}
 		/* a byte-only relocation, or a byte before one: plain compare */
-		if (pre[off] != run[off]) {
-			mismatch_bytes(m, s, off, pre + off, run + off, sec->size - off);
-			return -ESRCH;
+		if (pre[off] != *run_at(m, off)) {
+			mismatch_bytes(m, s, off, pre + off, run_at(m, off), to - off);
+			ret = -ESRCH;
+			goto out;
 		}
 		off++;
 	}
+	ret = 0;
+out:
+	*rip = ri;
+	*sip = si;
+	return ret;
+}
+
+/* ------------------------------------------------------------ shifted code */
+
+/*
+ * Is there a jmp/jcc rel32 with a relocation in section s, one the running
+ * kernel's assembler may have shortened?  Only then is a mismatch worth a
+ * walk.
+ */
+static int has_far_jump(const struct om_msection *sec)
+{
+	u32 i;
+
+	for (i = 0; i < sec->nrelocs; i++) {
+		const struct om_mreloc *r = &sec->relocs[i];
+		u32 o = r->offset;
+
+		if (r->flags & (OM_RELOC_BYTES_ONLY | OM_RELOC_SKIP))
+			continue;
+		if ((o >= 1 && sec->data[o - 1] == 0xe9) ||
+		    (o >= 2 && sec->data[o - 2] == 0x0f && (sec->data[o - 1] & 0xf0) == 0x80))
+			return 1;
+	}
 	return 0;
+}
+
+static u32 min_u32(u32 a, u32 b)
+{
+	return a < b ? a : b;
+}
+
+static void walk_refuse_decode(struct om_match *m, u32 s, u32 off, const u8 *b, u32 avail,
+			       const char *side)
+{
+	char hex[40];
+
+	if (m->diag[0])
+		return;
+	hexbytes(hex, sizeof(hex), b, avail < 8 ? avail : 8);
+	snprintf(m->diag, sizeof(m->diag), "%s+0x%x: cannot decode the %s instruction %s",
+		 sec_label(m, s), off, side, hex);
+	/* the reason the walk stopped, even where the byte path's diagnosis is kept */
+	logf_(m, OM_MLOG_INFO, "%s[%s]: %s", m->unit->name, sec_name(m, s), m->diag);
+}
+
+/* The first relocation at or after off, or NULL; *ri advanced. */
+static const struct om_mreloc *reloc_from(const struct om_msection *sec, u32 *ri, u32 off)
+{
+	while (*ri < sec->nrelocs && sec->relocs[*ri].offset < off)
+		(*ri)++;
+	return *ri < sec->nrelocs ? &sec->relocs[*ri] : NULL;
+}
+
+/*
+ * A jmp/jcc to another function that the running kernel's assembler
+ * shortened, in the middle of a function: the pre code's "e9 <rel32>" or
+ * "0f 8x <rel32>" with a relocation is "eb rel8" or "7x rel8" there.  The
+ * target it reaches is deduced as the relocation's would be.  1 handled,
+ * 0 not this case, negative on a mismatch.
+ */
+static int walk_short_jump(struct om_match *m, u32 s, u64 base, u32 p, u32 q,
+			   const struct om_march_insn *ip, const struct om_march_insn *ir,
+			   const struct om_mreloc *r)
+{
+	struct om_march_reloc info;
+	u8 rel32[4];
+	u64 target, site;
+	s64 v;
+	u32 i;
+	int ret;
+
+	if ((ip->branch != OM_BRANCH_JMP && ip->branch != OM_BRANCH_JCC) ||
+	    ir->branch != ip->branch || ir->cond != ip->cond || ip->rel_size != 4 ||
+	    ir->rel_size != 1 || ip->npfx || ir->npfx || r->offset != p + ip->rel_off ||
+	    (r->flags & (OM_RELOC_BYTES_ONLY | OM_RELOC_SKIP)) ||
+	    om_march_reloc_info(r->type, &info) || !info.pcrel || info.width != 4)
+		return 0;
+	target = base + q + ir->len + (u64)ir->rel;
+	/* the rel32 the long form would hold at the running site (m->shift: q - p) */
+	site = run_addr(m, base, r->offset);
+	v = (s64)(target - (site + 4));
+	for (i = 0; i < 4; i++)
+		rel32[i] = (u8)((u64)v >> (8 * i));
+	logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: jump to %s shortened by the assembler (%u bytes)",
+	      m->unit->name, sec_label(m, s), p, reloc_what(m, r), ir->len);
+	ret = deduce(m, s, base, r, rel32);
+	return ret ? ret : 1;
+}
+
+/*
+ * Compare section s at base instruction by instruction, for code that a
+ * shortened jump to another function moved: Debian's __sk_free() is
+ * "... jmp sk_destruct; <the rest>", e9 <rel32> in the pre object (a
+ * section per function), eb rel8 in vmlinux (one .text), so the rest runs
+ * 3 bytes earlier.  Pre offset p and running offset q advance together:
+ *   - the shortened jump: its target deduced (walk_short_jump());
+ *   - a relative branch within the section: same kind and condition, any
+ *     length; pre target (mapped) and running target compared after the
+ *     walk (in-function jumps across the shortened one have other
+ *     displacements, or were shortened too);
+ *   - NOPs (alignment padding, whose length moved with the code) skipped
+ *     on both sides;
+ *   - anything else: the same length, compared as on the byte-for-byte
+ *     path (relocations, jump-label, paravirt and ftrace sites, ...).
+ * An instruction the decoder does not know is refused, never guessed.
+ */
+static int compare_shifted(struct om_match *m, u32 s, u64 base)
+{
+	const struct om_msection *sec = &m->unit->sections[s];
+	const u8 *pre = sec->data, *run = m->run;
+	u32 size = sec->size, p = 0, q = 0, ri = 0, si = 0, i, shortened = 0;
+	int ret, rdec, site_in;
+
+	if (m->wsize < size + 1) {
+		m->env->free(m->env->ctx, m->wmap);
+		m->env->free(m->env->ctx, m->wchecks);
+		m->wsize = 0;
+		m->wmap = zalloc(m->env, (size + 1) * sizeof(u32));
+		m->wchecks = zalloc(m->env, (size + 1) * sizeof(struct wcheck));
+		if (!m->wmap || !m->wchecks)
+			return -ENOMEM;
+		m->wsize = size + 1;
+	}
+	for (i = 0; i <= size; i++)
+		m->wmap[i] = NO_KEY;
+	m->nwchecks = 0;
+	m->walking = 1;
+	m->wkeep = 0;
+
+	while (p < size) {
+		struct om_march_insn ip, ir;
+		const struct om_mreloc *r;
+		u32 end;
+
+		if (q >= size)
+			goto past_end;
+		m->wmap[p] = q;
+		m->shift = (s64)q - p;
+		while (si < sec->nsites && sec->sites[si].offset < p)
+			si++;
+		if (si < sec->nsites && sec->sites[si].offset == p && !sec->sites[si].len) {
+			si++;	/* empty (a malformed blob's): nothing to compare */
+			continue;
+		}
+		if (si < sec->nsites && sec->sites[si].offset == p) {
+			/* a site the kernel rewrites in place: as on the byte path */
+			end = p + sec->sites[si].len;
+			if (q + sec->sites[si].len > size)
+				goto past_end;
+			ret = compare_range(m, s, base, p, end, &ri, &si);
+			if (ret)
+				goto fail;
+			q += end - p;
+			p = end;
+			continue;
+		}
+		ret = om_march_decode(pre + p, size - p, &ip);
+		if (ret) {
+			walk_refuse_decode(m, s, p, pre + p, size - p, "pre");
+			ret = -ESRCH;
+			goto fail;
+		}
+		/* the running side is decoded for its NOPs and branches only */
+		rdec = om_march_decode(run + q, size - q, &ir);
+		r = reloc_from(sec, &ri, p);
+		if (r && r->offset >= p + ip.len)
+			r = NULL;	/* none in this instruction */
+		/* a site inside it (a LOCK prefix, or a malformed blob's) */
+		site_in = si < sec->nsites && sec->sites[si].offset < p + ip.len;
+
+		/*
+		 * padding: NOPs on either side, skipped on both; not at the
+		 * entry, where no padding is (munit.c strips the compiler's)
+		 * and a NOP on either side may stand for a sealed endbr64
+		 * (6.12: the kernel seals vmlinux, the module loader the pre
+		 * module's copy), which is the entry rule's to judge
+		 */
+		if (p && (ip.nop || (!rdec && ir.nop)) && !r && !site_in) {
+			while (p < size && !om_march_decode(pre + p, size - p, &ip) && ip.nop &&
+			       !(si < sec->nsites && sec->sites[si].offset < p + ip.len) &&
+			       !((r = reloc_from(sec, &ri, p)) && r->offset < p + ip.len))
+				p += ip.len;
+			while (q < size && !om_march_decode(run + q, size - q, &ir) && ir.nop)
+				q += ir.len;
+			continue;
+		}
+
+		if (ip.branch && r) {
+			/* to another section: maybe shortened, else as below */
+			ret = rdec ? 0 : walk_short_jump(m, s, base, p, q, &ip, &ir, r);
+			if (ret < 0)
+				goto fail;
+			if (ret) {
+				shortened++;
+				p += ip.len;
+				q += ir.len;
+				continue;
+			}
+		} else if (ip.branch) {
+			/* a branch within the section: by target, checked after the walk */
+			u64 to = p + ip.len + (u64)ip.rel;
+
+			if (rdec) {
+				walk_refuse_decode(m, s, p, run + q, size - q, "running");
+				ret = -ESRCH;
+				goto fail;
+			}
+			if (ir.branch != ip.branch || ir.cond != ip.cond || ip.npfx != ir.npfx ||
+			    memcmp(pre + p, run + q, ip.npfx) || to > size) {
+				mismatch_bytes(m, s, p, pre + p, run + q, min_u32(ip.len, size - q));
+				ret = -ESRCH;
+				goto fail;
+			}
+			walk_check(m, p, (u32)to, (s64)q + ir.len + ir.rel);
+			p += ip.len;
+			q += ir.len;
+			continue;
+		}
+
+		/*
+		 * anything else: the pre instruction's bytes, compared as on the
+		 * byte path, so a call or jump the kernel rewrote keeps its
+		 * rules ("jmp __x86_return_thunk" running as "ret; int3 ...",
+		 * a retpoline call as "call *%rax" and NOPs, the ftrace NOP)
+		 */
+		end = p + ip.len;
+		if (q + ip.len > size)
+			goto past_end;
+		for (i = ri; i < sec->nrelocs && sec->relocs[i].offset < end; i++) {
+			struct om_march_reloc info;
+
+			om_march_reloc_info(sec->relocs[i].type, &info);
+			if (sec->relocs[i].offset + info.width > end)
+				goto desync;
+		}
+		for (i = si; i < sec->nsites && sec->sites[i].offset < end; i++)
+			if (sec->sites[i].offset + sec->sites[i].len > end)
+				goto desync;
+		ret = compare_range(m, s, base, p, end, &ri, &si);
+		if (ret)
+			goto fail;
+		q += ip.len;
+		p = end;
+	}
+	m->wmap[size] = q;
+
+	for (i = 0; i < m->nwchecks; i++) {
+		const struct wcheck *c = &m->wchecks[i];
+		u32 to = c->pre_to <= size ? m->wmap[c->pre_to] : NO_KEY;
+
+		if (to == NO_KEY || (s64)to != c->run_to) {
+			/* NO_KEY: into skipped padding, or the middle of an instruction */
+			if (m->diag[0])
+				;
+			else if (to == NO_KEY)
+				snprintf(m->diag, sizeof(m->diag),
+					 "%s+0x%x: jump to +0x%x, not an instruction the walk paired",
+					 sec_label(m, s), c->from, c->pre_to);
+			else
+				snprintf(m->diag, sizeof(m->diag),
+					 "%s+0x%x: jump to +0x%x, running code jumps to +0x%llx, not to +0x%x",
+					 sec_label(m, s), c->from, c->pre_to, (long long)c->run_to, to);
+			ret = -ESRCH;
+			goto fail;
+		}
+	}
+	/*
+	 * A symbol inside the section (a function sharing it) is found at the
+	 * section's address plus its value (om_match_symbol_addr()): that
+	 * only holds where nothing before it moved.
+	 */
+	for (i = 0; i < m->unit->nsyms; i++) {
+		const struct om_msym *sym = &m->unit->syms[i];
+
+		if (sym->section != (s32)s || sym->kind == OM_MSYM_SECTION || !sym->value ||
+		    sym->value > size || m->wmap[sym->value] == sym->value)
+			continue;
+		if (!m->diag[0])
+			snprintf(m->diag, sizeof(m->diag),
+				 "%s+0x%llx: %s runs at +0x%x, moved by a shortened jump before it",
+				 sec_label(m, s), (unsigned long long)sym->value, sym->name,
+				 m->wmap[sym->value]);
+		ret = -ESRCH;
+		goto fail;
+	}
+	m->walking = 0;
+	m->shift = 0;
+	logf_(m, OM_MLOG_DEBUG, "%s: %s: matched instruction by instruction, %u shortened jump%s, running code %lld bytes %s",
+	      m->unit->name, sec_label(m, s), shortened, shortened == 1 ? "" : "s",
+	      (long long)((s64)size - q < 0 ? q - size : size - q),
+	      q <= size ? "shorter" : "longer");
+	return shortened ? 0 : -ESRCH;
+
+past_end:
+	if (!m->diag[0])
+		snprintf(m->diag, sizeof(m->diag), "%s+0x%x: running code longer than the pre code",
+			 sec_label(m, s), p);
+	ret = -ESRCH;
+	goto fail;
+desync:
+	if (!m->diag[0])
+		snprintf(m->diag, sizeof(m->diag),
+			 "%s+0x%x: a relocation or site crosses the decoded instruction's end",
+			 sec_label(m, s), p);
+	ret = -ESRCH;
+fail:
+	m->walking = 0;
+	m->shift = 0;
+	if (shortened)
+		m->wkeep = 1;
+	return ret;
+}
+
+/* Undo the deductions made after the first mark ones of the trial. */
+static void trial_rollback_to(struct om_match *m, u32 mark)
+{
+	while (m->nundo > mark)
+		m->kknown[m->undo[--m->nundo]] = 0;
+}
+
+/*
+ * Compare section s, placed at base, with the running bytes in m->run:
+ * byte for byte, and only if that fails and the section has a jump the
+ * running kernel's assembler may have shortened, instruction by
+ * instruction (compare_shifted()).  The diagnosis kept is the walk's if it
+ * got past a shortened jump or could not decode, else the byte path's.
+ */
+static int compare_section(struct om_match *m, u32 s, u64 base)
+{
+	const struct om_msection *sec = &m->unit->sections[s];
+	char first[DIAG_MAX];
+	u32 ri = 0, si = 0, mark = m->nundo;
+	int ret;
+
+	ret = compare_range(m, s, base, 0, sec->size, &ri, &si);
+	if (ret != -ESRCH || !(sec->flags & OM_MSEC_CODE) || !has_far_jump(sec))
+		return ret;
+	memcpy(first, m->diag, sizeof(first));
+	trial_rollback_to(m, mark);
+	m->diag[0] = 0;
+	ret = compare_shifted(m, s, base);
+	if (ret == -ESRCH && !m->wkeep)
+		memcpy(m->diag, first, sizeof(first));
+	return ret;
 }
 
 /* Try section s at addr: read, compare, deduce.  Keys are left set. */
@@ -974,6 +1399,8 @@ void om_match_free(struct om_match *m)
 	env->free(env->ctx, m->kval);
 	env->free(env->ctx, m->kknown);
 	env->free(env->ctx, m->undo);
+	env->free(env->ctx, m->wmap);
+	env->free(env->ctx, m->wchecks);
 	env->free(env->ctx, m);
 }
 

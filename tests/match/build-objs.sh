@@ -5,6 +5,7 @@
 # is removed afterwards; the tree itself is checked untouched), with the
 # arguments Debian's build used (splice-vm kbuild-args):
 #   meminfo.o sys.o version.o cmdline.o   unmodified: must match the kernel
+#   pid.o                                 put_pid(): a jump shortened in vmlinux, mid-function
 #   meminfo-altered.o                     one instruction of meminfo_proc_show changed
 #   meminfo-O1.o                          meminfo.c at -O1
 #   sys-post.o, secure_seq.o, secure_seq-post.o   for splice-mknew (below)
@@ -31,8 +32,8 @@ build() {
 		{ cat "$work/build.log" >&2; die "kbuild failed: $*"; }
 }
 
-build fs/proc/meminfo.o kernel/sys.o fs/proc/version.o fs/proc/cmdline.o
-for o in fs/proc/meminfo.o kernel/sys.o fs/proc/version.o fs/proc/cmdline.o; do
+build fs/proc/meminfo.o kernel/sys.o fs/proc/version.o fs/proc/cmdline.o kernel/pid.o
+for o in fs/proc/meminfo.o kernel/sys.o fs/proc/version.o fs/proc/cmdline.o kernel/pid.o; do
 	cp "$farm/$o" "$out/$(basename "$o")" || die "copy $o"
 done
 

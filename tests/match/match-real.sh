@@ -71,7 +71,19 @@ run_match sys 0 "$objs/sys.o" -f __do_sys_prctl -f do_sysinfo.isra.0 \
 run_match version 0 "$objs/version.o" && check_learned version
 run_match cmdline 0 "$objs/cmdline.o" && check_learned cmdline
 
-# 4. altered source: one changed instruction in meminfo_proc_show
+# 4. a jump to another function shortened in the middle of a function: in
+#    vmlinux (one .text) put_pid's "jmp put_pid.part.0" is eb rel8 and its
+#    last instruction 3 bytes earlier than in pid.o (a section per function)
+if run_match pid 0 "$objs/pid.o" -f put_pid -f delayed_put_pid --debug && check_learned pid; then
+	for f in put_pid delayed_put_pid; do
+		grep -q "$f+0x[0-9a-f]*: jump to .text.put_pid.part.0 shortened by the assembler" "$work/pid.err" &&
+			grep -q "$f: matched instruction by instruction, 1 shortened jump, running code 3 bytes shorter" \
+				"$work/pid.err" ||
+			fail "pid: $f not matched across its shortened jump: $(grep "$f" "$work/pid.err" | head -n 5)"
+	done
+fi
+
+# 5. altered source: one changed instruction in meminfo_proc_show
 if run_match altered 2 "$objs/meminfo-altered.o" -f meminfo_proc_show; then
 	grep -q 'meminfo-altered.o\[.text.meminfo_proc_show\]: no match (1 candidate): meminfo_proc_show+0x[0-9a-f]*: expected' \
 		"$work/altered.err" || fail "altered: diagnosis does not name function+offset: $(cat "$work/altered.err")"
@@ -79,7 +91,7 @@ if run_match altered 2 "$objs/meminfo-altered.o" -f meminfo_proc_show; then
 	echo "altered: refused: $(head -n 1 "$work/altered.err")"
 fi
 
-# 5. the same source at another optimisation level
+# 6. the same source at another optimisation level
 if run_match O1 2 "$objs/meminfo-O1.o" -f meminfo_proc_show; then
 	grep -q 'meminfo_proc_show+0x[0-9a-f]*: expected' "$work/O1.err" ||
 		fail "O1: diagnosis does not name function+offset: $(cat "$work/O1.err")"

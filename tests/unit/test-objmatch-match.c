@@ -64,7 +64,7 @@ static void build_fixtures(void)
 	/* unit D: the image has it as Debian built vmlinux, one .text */
 	cc("fixtures/match/unit_d.c", "d.o", RETPOLINE);
 	cc("fixtures/match/unit_d.c", "d-kernel.o",
-	   RETPOLINE " -fno-function-sections -fno-data-sections");
+	   RETPOLINE " -fno-function-sections -fno-data-sections -DD_ONE_TEXT");
 	ck_assert_int_eq(test_system("${CC:-cc} -c %s -o %s",
 				     test_srcpath("fixtures/match/stubs.S"), path("stubs.o")), 0);
 	ck_assert_int_eq(test_system("ld -nostdlib -static -e a_entry "
@@ -893,6 +893,202 @@ START_TEST(relaxed_tail_jump_elsewhere_refused)
 }
 END_TEST
 
+/*
+ * d_shift (unit_d.c) in d.o and in the image:
+ *   +0x3   jg d_shift_tail   0f 8f <rel32>      7f rel8   (image from here: -4)
+ *   +0x9   js 3f             0f 88 <rel32>      78 rel8   (-4 more, +0x7 in the image)
+ *   +0x16  jmp d_shift_tail  e9 <rel32>         eb rel8   (-3 more, +0xe)
+ *   +0x1b  mov d_counter(%rip), %eax ...        +0x10
+ *   +0x7b  5-byte NOP (loop alignment)          none
+ *   +0x80  2: add %edi, %eax                    +0x70
+ *   +0x84  jg 2b                                +0x74
+ *   +0x8c  jump-label site (NOP5), target +0x96 +0x7c, target +0x86
+ *   +0x91  call ext_value                       +0x81
+ *   +0x97  3: neg %edi                          +0x87
+ *   +0x99  jmp 0b (rel32 in both)               +0x89
+ */
+static void shift_premise(void)
+{
+	u8 b[0x8e];
+
+	ck_assert_int_eq(om_image_read(ctx.img, global("d_shift"), b, sizeof(b)), 0);
+	ck_assert_uint_eq(b[0x3], 0x7f);
+	ck_assert_uint_eq(b[0x7], 0x78);
+	ck_assert_uint_eq(b[0xe], 0xeb);
+	ck_assert_uint_eq(b[0x70], 0x01);
+	ck_assert_uint_eq(b[0x74], 0x7f);
+	ck_assert_uint_eq(b[0x7c], 0x0f);
+	ck_assert_uint_eq(b[0x89], 0xe9);
+}
+
+START_TEST(relaxed_mid_jump_matches)
+{
+	static const char *const f[] = { "d_shift", "d_shift_tail" };
+	struct run r;
+
+	shift_premise();
+	r = run_match("d.o", f, 2, 1);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	ck_assert_uint_eq(om_match_nmatched(r.m), 2);
+	/* references after the shift learn the right addresses */
+	ck_assert_uint_eq(learned(&r, "d_shift_tail"), global("d_shift_tail"));
+	ck_assert_uint_eq(learned(&r, "d_counter"), global("d_counter"));
+	ck_assert_uint_eq(learned(&r, "ext_value"), global("ext_value"));
+	ck_assert_msg(logged("d_shift+0x3: jump to d_shift_tail shortened by the assembler (2 bytes)") &&
+		      logged("d_shift+0x16: jump to d_shift_tail shortened by the assembler") &&
+		      logged("d_shift: matched instruction by instruction, 2 shortened jumps, "
+			     "running code 16 bytes shorter"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(relaxed_mid_jump_label_after_shift)
+{
+	/*
+	 * the static branch after the shift, enabled: a jump to its target
+	 * where the running layout has it (+0x86), not the pre code's (+0x96)
+	 */
+	static const char *const f[] = { "d_shift", "d_shift_tail" };
+	struct run r;
+
+	shift_premise();
+	overlay(global("d_shift") + 0x7c, "\xe9\x05\x00\x00\x00", 5);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	run_free(&r);
+
+	ctx.nov = 0;
+	ctx.loglen = 0;
+	ctx.log[0] = 0;
+	overlay(global("d_shift") + 0x7c, "\xe9\x07\x00\x00\x00", 5);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("d_shift+0x8c: jump to +0x96, running code jumps to +0x88, not to +0x86"),
+		      "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(relaxed_mid_jump_return_thunk_rewritten)
+{
+	/*
+	 * d_shift_ret+0xe (+0xb in the image): "jmp __x86_return_thunk",
+	 * which apply_returns() makes "ret; int3; int3; int3; int3"
+	 */
+	static const char *const f[] = { "d_shift_ret", "d_shift_tail" };
+	u8 b[0x10];
+	struct run r;
+
+	ck_assert_int_eq(om_image_read(ctx.img, global("d_shift_ret"), b, sizeof(b)), 0);
+	ck_assert_uint_eq(b[4], 0xeb);
+	ck_assert_uint_eq(b[0xb], 0xe9);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	run_free(&r);
+
+	overlay(global("d_shift_ret") + 0xb, "\xc3\xcc\xcc\xcc\xcc", 5);
+	r = run_match("d.o", f, 2, 1);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	ck_assert_msg(logged("d_shift_ret+0xe: rewritten call to __x86_return_thunk"), "log:\n%s",
+		      ctx.log);
+	run_free(&r);
+
+	ctx.nov = 0;
+	ctx.log[0] = 0;
+	ctx.loglen = 0;
+	overlay(global("d_shift_ret") + 0xb, "\xc2\x00\x00\xcc\xcc", 5);	/* ret $0 */
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("d_shift_ret+0xe: expected e9"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(relaxed_mid_jump_changed_instruction_refused)
+{
+	/* after the shift: add %edi,%eax became sub; named at its pre offset */
+	static const char *const f[] = { "d_shift", "d_shift_tail" };
+	struct run r;
+
+	shift_premise();
+	overlay(global("d_shift") + 0x70, "\x29\xf8", 2);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("[.text.d_shift]: no match (1 candidate): d_shift+0x80: "
+			     "expected 01 f8, running 29 f8"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(relaxed_mid_jump_other_branch_target_refused)
+{
+	/* the loop's jg 2b reaches 2 bytes before the loop in the image */
+	static const char *const f[] = { "d_shift", "d_shift_tail" };
+	struct run r;
+
+	shift_premise();
+	overlay(global("d_shift") + 0x74, "\x7f\xf8", 2);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("d_shift+0x84: jump to +0x80, running code jumps to +0x6e, not to +0x70"),
+		      "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(relaxed_mid_jump_elsewhere_refused)
+{
+	/* the shortened jmp reaches 2 bytes past d_shift_tail; the jg does not */
+	static const char *const f[] = { "d_shift", "d_shift_tail" };
+	u8 jmp[2];
+	u64 at = global("d_shift") + 0xe;
+	struct run r;
+
+	shift_premise();
+	ck_assert_int_eq(om_image_read(ctx.img, at, jmp, 2), 0);
+	jmp[1] += 2;
+	overlay(at, jmp, 2);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("d_shift+0x17: reference to d_shift_tail deduces 0x"), "log:\n%s",
+		      ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(relaxed_mid_jump_undecodable_refused)
+{
+	/* d_shift_evex: vpxord %zmm0 (EVEX) after the shortened jump */
+	static const char *const f[] = { "d_shift_evex", "d_shift_tail" };
+	struct run r;
+
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("[.text.d_shift_evex]: no match (1 candidate): d_shift_evex+0x9: "
+			     "cannot decode the pre instruction 62 f1 7d 48 ef c0"), "log:\n%s",
+		      ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(relaxed_mid_jump_moved_neighbour_refused)
+{
+	/*
+	 * .text.d_shared: d_shared_b at +0xf, after d_shared_a's shortened
+	 * jump; the section's address plus 0xf is not where it runs
+	 */
+	static const char *const f[] = { "d_shared_b", "d_shift_tail" };
+	struct run r;
+
+	ck_assert_uint_eq(global("d_shared_b") - global("d_shared_a"), 0xc);
+	r = run_match("d.o", f, 2, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("[.text.d_shared_a]: no match (1 candidate): d_shared_a+0xf: d_shared_b "
+			     "runs at +0xc, moved by a shortened jump before it"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(pcrel_string_merged)
 {
 	/*
@@ -1053,6 +1249,14 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_checked_fixture(kb, setup, teardown);
 	tcase_add_test(kb, relaxed_tail_jump_matches);
 	tcase_add_test(kb, relaxed_tail_jump_elsewhere_refused);
+	tcase_add_test(kb, relaxed_mid_jump_matches);
+	tcase_add_test(kb, relaxed_mid_jump_label_after_shift);
+	tcase_add_test(kb, relaxed_mid_jump_return_thunk_rewritten);
+	tcase_add_test(kb, relaxed_mid_jump_changed_instruction_refused);
+	tcase_add_test(kb, relaxed_mid_jump_other_branch_target_refused);
+	tcase_add_test(kb, relaxed_mid_jump_elsewhere_refused);
+	tcase_add_test(kb, relaxed_mid_jump_undecodable_refused);
+	tcase_add_test(kb, relaxed_mid_jump_moved_neighbour_refused);
 	tcase_add_test(kb, pcrel_string_merged);
 	tcase_add_test(kb, pcrel_constant_merged);
 	tcase_add_test(kb, paravirt_call_by_target);
