@@ -48,6 +48,15 @@ int om_march_is_nop(const u8 *bytes, u32 len);
 /* Is run[0..len) a jump from addr to target (len 2: eb, len 5: e9)? */
 int om_march_is_jump_to(const u8 *run, u32 len, u64 addr, u64 target);
 
+/*
+ * At a function's entry: is one of pre[0..4) and run[0..4) endbr64 and the
+ * other the 4-byte NOP objtool's sealing puts in its place (a function
+ * never called indirectly; the kernel seals vmlinux at boot, the module
+ * loader a module's copy)?  Returns the bytes accepted (4), or 0.  len is
+ * how many bytes both hold from the entry.
+ */
+u32 om_march_entry_sealed(const u8 *pre, const u8 *run, u32 len);
+
 /* Is b the byte the kernel may put in place of a LOCK prefix (0xf0)? */
 int om_march_is_lock_alt(u8 pre, u8 run);
 

@@ -164,6 +164,20 @@ int om_march_is_jump_to(const u8 *run, u32 len, u64 addr, u64 target)
 	return 0;
 }
 
+u32 om_march_entry_sealed(const u8 *pre, const u8 *run, u32 len)
+{
+	/* endbr64; gen_endbr_poison() (arch/x86/include/asm/ibt.h): nopl (%rax) */
+	static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	static const u8 seal[] = { 0x66, 0x0f, 0x1f, 0x00 };
+
+	if (len < 4)
+		return 0;
+	if ((!memcmp(pre, endbr64, 4) && !memcmp(run, seal, 4)) ||
+	    (!memcmp(pre, seal, 4) && !memcmp(run, endbr64, 4)))
+		return 4;
+	return 0;
+}
+
 int om_march_is_lock_alt(u8 pre, u8 run)
 {
 	/* alternatives_smp_unlock(): LOCK becomes a DS prefix on UP. */

@@ -583,6 +583,34 @@ static int compare_site(struct om_match *m, u32 s, u64 base, const struct om_msi
 	return -ESRCH;
 }
 
+/*
+ * The first difference of plain bytes [from, to) of section s is at i: if
+ * i lies in the first 4 bytes of a function of the section and those are
+ * endbr64 on one side and its seal on the other, return the offset after
+ * them (accepted); else 0.  Only at a function's entry: objtool seals
+ * nothing else.
+ */
+static u32 entry_sealed(struct om_match *m, u32 s, u32 from, u32 i, u32 to)
+{
+	const struct om_msection *sec = &m->unit->sections[s];
+	u32 k, e;
+
+	for (k = 0; k < m->unit->nsyms; k++) {
+		const struct om_msym *sym = &m->unit->syms[k];
+
+		if (sym->kind != OM_MSYM_FUNC || sym->section != (s32)s ||
+		    sym->value > i || sym->value + 4 <= i || sym->value < from)
+			continue;
+		e = (u32)sym->value;
+		if (om_march_entry_sealed(sec->data + e, m->run + e, to - e)) {
+			logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: endbr64 sealed on one side",
+			      m->unit->name, sec_label(m, s), e);
+			return e + 4;
+		}
+	}
+	return 0;
+}
+
 /* Compare section s, placed at base, with the running bytes in m->run. */
 static int compare_section(struct om_match *m, u32 s, u64 base)
 {
@@ -613,8 +641,15 @@ static int compare_section(struct om_match *m, u32 s, u64 base)
 		}
 		if (next > off) {
 			if (memcmp(pre + off, run + off, next - off)) {
+				u32 after;
+
 				for (i = off; pre[i] == run[i]; i++)
 					;
+				after = code ? entry_sealed(m, s, off, i, next) : 0;
+				if (after) {
+					off = after;
+					continue;
+				}
 				mismatch_bytes(m, s, i, pre + i, run + i, sec->size - i);
 				return -ESRCH;
 			}

@@ -52,10 +52,32 @@ unsigned int arch_jump_size(void)
 	return 5;	/* e9 rel32 */
 }
 
+/* endbr64, and the 4-byte NOP objtool's sealing puts in its place */
+static const unsigned char endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+static const unsigned char endbr_seal[] = { 0x66, 0x0f, 0x1f, 0x00 };
+
+/*
+ * CONFIG_X86_KERNEL_IBT (6.12): a function that may be called indirectly
+ * begins with endbr64, its ftrace site right after it:
+ *	foo+0:	f3 0f 1e fa		endbr64
+ *	foo+4:	e8 <__fentry__-4>	call __fentry__
+ */
+unsigned int arch_entry_endbr(const struct om_symbol *func)
+{
+	const struct om_section *sec = func->sec;
+
+	if (!sec || !sec->data || func->size < 4 || func->value + 4 > sec->size)
+		return 0;
+	if (!memcmp(sec->data + func->value, endbr64, 4) ||
+	    !memcmp(sec->data + func->value, endbr_seal, 4))
+		return 4;
+	return 0;
+}
+
 bool arch_is_fentry_reloc(const struct om_symbol *func, const struct om_reloc *r)
 {
-	/* e8 <rel32 __fentry__-4> at the function's first byte */
-	return r->offset == func->value + 1 && r->sym &&
+	/* e8 <rel32 __fentry__-4> at the function's first byte, or after endbr64 */
+	return r->offset == func->value + arch_entry_endbr(func) + 1 && r->sym &&
 	       (r->type == R_X86_64_PLT32 || r->type == R_X86_64_PC32) &&
 	       !strcmp(r->sym->name, "__fentry__");
 }
@@ -86,15 +108,16 @@ unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entr
 {
 	const struct om_section *sec = func->sec;
 	static const unsigned char nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	uint64_t at = func->value + arch_entry_endbr(func);
 	size_t i;
 
-	if (!sec || !sec->data || func->size < 5)
+	if (!sec || !sec->data || func->size < at - func->value + 5 || at + 5 > sec->size)
 		return 0;
 	/* objtool may already have turned the call into a NOP (it then
 	 * records the site in __mcount_loc) */
-	if (has_mcount_entry && !memcmp(sec->data + func->value, nop5, 5))
+	if (has_mcount_entry && !memcmp(sec->data + at, nop5, 5))
 		return 5;
-	if (sec->data[func->value] != 0xe8)
+	if (sec->data[at] != 0xe8)
 		return 0;
 	for (i = 0; i < sec->nrelocs; i++)
 		if (arch_is_fentry_reloc(func, &sec->relocs[i]))
@@ -186,6 +209,13 @@ bool arch_is_ignored_section(const char *name)
 		".symtab", ".strtab", ".shstrtab", ".group",
 		"__ksymtab_strings",	/* names; the ksymtab entries are data */
 		".modinfo",
+		/*
+		 * 6.12's -fpatchable-function-entry=16,16 (CONFIG_CALL_PADDING)
+		 * lists each function's padding here; x86 discards it from
+		 * vmlinux (HAVE_DYNAMIC_FTRACE_NO_PATCHABLE) and nothing reads
+		 * a module's: it tells nothing about the code.
+		 */
+		"__patchable_function_entries",
 	};
 	static const char *const prefixes[] = {
 		".debug", ".zdebug", ".discard.", ".note.",

@@ -43,13 +43,18 @@ int arch_pcrel_imm(const unsigned char *code, uint64_t size, uint64_t field);
 /* The patch is a jump of this many bytes (e9 rel32). */
 unsigned int arch_jump_size(void);
 /*
- * Bytes at the start of @func reserved for ftrace (the 5-byte
- * "call __fentry__", a NOP at run time) that the jump must follow; 0 if
- * @func has no such site.  @has_mcount_entry: a __mcount_loc entry points at
- * the function's start.
+ * Bytes at @func's start that an indirect call lands on and the jump must
+ * follow: 4 for endbr64 (or objtool's seal of it; 6.12's IBT), else 0.
+ */
+unsigned int arch_entry_endbr(const struct om_symbol *func);
+/*
+ * Bytes reserved for ftrace (the 5-byte "call __fentry__", a NOP at run
+ * time) at @func's start, after its endbr64 if it has one
+ * (arch_entry_endbr()), that the jump must follow; 0 if @func has no such
+ * site.  @has_mcount_entry: a __mcount_loc entry points at that site.
  */
 unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entry);
-/* Is @r (in @func's section) the call to __fentry__ at its start? */
+/* Is @r (in @func's section) the call to __fentry__ at its start (after endbr64)? */
 bool arch_is_fentry_reloc(const struct om_symbol *func, const struct om_reloc *r);
 /*
  * Padding the compiler put before @func in its section (6.12's

@@ -327,7 +327,8 @@ static int propagate(struct differ *d)
 
 /* ------------------------------------------------------------ refuse */
 
-static bool has_mcount_entry(const struct item *it)
+/* Does a __mcount_loc entry of @it point at its start + @off? */
+static bool has_mcount_entry(const struct item *it, uint64_t off)
 {
 	size_t i;
 
@@ -342,7 +343,7 @@ static bool has_mcount_entry(const struct item *it)
 		if (k < sec->nrelocs && sec->relocs[k].offset == e->offset &&
 		    sec->relocs[k].sym &&
 		    wrap_add((int64_t)sec->relocs[k].sym->value, sec->relocs[k].addend) ==
-		    (int64_t)it->sym->value)
+		    (int64_t)(it->sym->value + off))
 			return true;
 	}
 	return false;
@@ -499,14 +500,17 @@ static int refuse_items(struct differ *d)
 			continue;
 		}
 		if (it->is_func && !cold_suffix(sym->name)) {
-			unsigned int fentry = arch_fentry_size(sym, has_mcount_entry(it));
-			unsigned int need = fentry + arch_jump_size();
+			/* splice-core writes the jump after endbr64 and ftrace's site */
+			unsigned int endbr = arch_entry_endbr(sym);
+			unsigned int fentry = arch_fentry_size(sym, has_mcount_entry(it, endbr));
+			unsigned int need = endbr + fentry + arch_jump_size();
 
 			if (sym->size < need)
 				err = add_refusal(d, post, sym->sec, sym, sym->name,
-						  "too short for a %u-byte jump%s (%llu bytes)",
-						  arch_jump_size(),
-						  fentry ? " after its ftrace site" : "",
+						  "too short for a %u-byte jump%s%s%s (%llu bytes)",
+						  arch_jump_size(), endbr || fentry ? " after its " : "",
+						  endbr ? (fentry ? "endbr64 and " : "endbr64") : "",
+						  fentry ? "ftrace site" : "",
 						  (unsigned long long)sym->size);
 		}
 	}

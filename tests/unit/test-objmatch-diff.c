@@ -132,6 +132,37 @@ static const struct expect cases[] = {
 	{ "unknown-reloc", 2,
 	  "changed odd\n"
 	  "refuse odd: relocation type 9 at +0x5 not understood\n" },
+	/*
+	 * 6.12's entry (name-612: 16 NOPs before each function, endbr64 at
+	 * its start): the padding is no part of the function, and the jump
+	 * goes after endbr64 and the ftrace site
+	 */
+	{ "short-612", 2,
+	  "changed long_enough\n"
+	  "changed tiny\n"
+	  "changed tiny_notrace\n"
+	  "refuse tiny: too short for a 5-byte jump after its endbr64 and ftrace site (12 bytes)\n"
+	  "refuse tiny_notrace: too short for a 5-byte jump after its endbr64 (7 bytes)\n" },
+	{ "comment-612", 3, "" },
+	{ "funcs-612", 0,
+	  "changed checked\n"
+	  "changed compute\n"
+	  "new added_helper\n"
+	  "removed dropped_helper\n" },
+	{ "statics-612", 0,
+	  "changed counter_b\n"
+	  "new another\n"
+	  "new-data calls.2\n" },
+	{ "clones-612", 0,
+	  "changed guarded\n"
+	  "changed guarded.cold\n"
+	  "changed helper.part.4\n" },
+	{ "special-612", 0,
+	  "changed alt_change\n"
+	  "changed keyed\n"
+	  "new first_locker\n" },
+	{ "sched-612", 0,
+	  "changed sched_second\n" },
 };
 
 static char out[65536], err[65536];

@@ -22,6 +22,14 @@
 	"-fno-stack-protector -fno-strict-aliasing -fno-common "	\
 	"-fno-jump-tables -nostdinc -ffreestanding -w"
 
+/*
+ * 6.12's function entry (CONFIG_CALL_PADDING, CONFIG_X86_KERNEL_IBT): 16
+ * NOPs before each function in its section, endbr64 at its start.  A
+ * fixture named <name>-612 is <name>.c compiled with them too.
+ */
+#define SERIES_612_CFLAGS "-fpatchable-function-entry=16,16 -fcf-protection=branch"
+#define SERIES_612_SUFFIX "-612"
+
 const char *fixture_obj(const char *name, bool post)
 {
 	static char paths[2][4096];
@@ -35,8 +43,12 @@ const char *fixture_obj(const char *name, bool post)
 void fixture_build(const char *name)
 {
 	const char *cc = getenv("CC");
-	char src[4096];
+	char src[4096], base[256];
+	size_t n = strlen(name), k = strlen(SERIES_612_SUFFIX);
+	bool s612 = n > k && !strcmp(name + n - k, SERIES_612_SUFFIX);
 	int side;
+
+	snprintf(base, sizeof(base), "%.*s", (int)(s612 ? n - k : n), name);
 
 	snprintf(src, sizeof(src), "%s", test_srcpath("fixtures/objmatch"));
 	for (side = 0; side < 2; side++) {
@@ -54,11 +66,12 @@ void fixture_build(const char *name)
 				 test_tmpdir(), dir,
 				 side && !strncmp(name, "comment", 7) ?
 				 "printf '/*\\n * a comment\\n */\\n';" : "",
-				 src, name, test_tmpdir(), dir, name);
+				 src, base, test_tmpdir(), dir, base);
 		ck_assert_msg(rc == 0, "copying fixture %s failed", name);
-		rc = test_system("cd '%s/%s' && %s " KERNEL_CFLAGS " %s -I'%s' -c '%s.c' -o '%s'",
+		rc = test_system("cd '%s/%s' && %s " KERNEL_CFLAGS " %s %s -I'%s' -c '%s.c' -o '%s'",
 				 test_tmpdir(), dir, cc && *cc ? cc : "gcc",
-				 side ? "-DPOST" : "", src, name, fixture_obj(name, side));
+				 s612 ? SERIES_612_CFLAGS : "",
+				 side ? "-DPOST" : "", src, base, fixture_obj(name, side));
 		ck_assert_msg(rc == 0, "compiling fixture %s (%s) failed", name,
 			      side ? "post" : "pre");
 	}

@@ -266,6 +266,48 @@ static void overlay(u64 addr, const void *bytes, u32 len)
 	ctx.nov++;
 }
 
+/*
+ * Copy object @src to @dst with @len bytes written over the first @find
+ * in function @func (searched from its entry); returns the offset written,
+ * from the function's entry.
+ */
+static u32 obj_patch(const char *src, const char *dst, const char *func, const u8 *find,
+		     u32 flen, const u8 *bytes, u32 len)
+{
+	bfd *abfd = bfd_openr(path(src), NULL);
+	asymbol **syms, *sym = NULL;
+	bfd_byte *data = NULL;
+	u8 *hit;
+	long n, i;
+	file_ptr at;
+	u32 off;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(abfd);
+	ck_assert(bfd_check_format(abfd, bfd_object));
+	syms = malloc(bfd_get_symtab_upper_bound(abfd));
+	n = bfd_canonicalize_symtab(abfd, syms);
+	for (i = 0; i < n; i++)
+		if (!strcmp(syms[i]->name, func) && (syms[i]->flags & BSF_FUNCTION))
+			sym = syms[i];
+	ck_assert_msg(sym, "%s not in %s", func, src);
+	ck_assert(bfd_malloc_and_get_section(abfd, sym->section, &data));
+	hit = memmem(data + sym->value, bfd_section_size(sym->section) - sym->value, find, flen);
+	ck_assert_msg(hit, "pattern not in %s of %s", func, src);
+	off = (u32)(hit - data - sym->value);
+	at = sym->section->filepos + (hit - data);
+	free(data);
+	free(syms);
+	bfd_close(abfd);
+	ck_assert_int_eq(test_system("cp %s %s", path(src), path(dst)), 0);
+	f = fopen(path(dst), "r+b");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+	ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	return off;
+}
+
 /* ------------------------------------------------------------ positive */
 
 START_TEST(match_whole_unit)
@@ -726,6 +768,78 @@ START_TEST(padded_changed_instruction_refused)
 }
 END_TEST
 
+/*
+ * objtool's seal (gen_endbr_poison(), "nopl (%rax)") replaces the endbr64
+ * of a function never called indirectly: in vmlinux at boot, in a module's
+ * copy when it loads.  Either side may have it, only at a function's entry.
+ */
+static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+static const u8 seal[] = { 0x66, 0x0f, 0x1f, 0x00 };
+
+START_TEST(sealed_running_entry_matches)
+{
+	static const char *const f[] = { "a_entry", "a_indirect" };
+	struct run r;
+
+	overlay(global("a_entry"), seal, 4);
+	overlay(global("a_indirect"), seal, 4);
+	r = run_match("a612.o", f, 2, 1);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	ck_assert_uint_eq(learned(&r, "a_entry"), global("a_entry"));
+	ck_assert_uint_eq(learned(&r, "a_indirect"), global("a_indirect"));
+	ck_assert_msg(logged("a_entry+0x0: endbr64 sealed on one side"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(sealed_pre_entry_matches)
+{
+	static const char *const f[] = { "a_entry" };
+	struct run r;
+
+	/* the pre module's copy, sealed by its loader; the kernel's is not */
+	ck_assert_uint_eq(obj_patch("a612.o", "a612-sealed.o", "a_entry", endbr64, 4, seal, 4), 0);
+	r = run_match("a612-sealed.o", f, 1, 0);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	ck_assert_uint_eq(learned(&r, "a_entry"), global("a_entry"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(seal_inside_function_refused)
+{
+	static const u8 add_rsp8[] = { 0x48, 0x83, 0xc4, 0x08 };	/* add $8, %rsp */
+	static const char *const f[] = { "a_indirect" };
+	char want[80];
+	struct run r;
+	u32 off;
+
+	/* endbr64 bytes in the pre code, the seal in the kernel: not at an entry */
+	off = obj_patch("a612.o", "a612-midendbr.o", "a_indirect", add_rsp8, 4, endbr64, 4);
+	ck_assert_uint_gt(off, 4);
+	overlay(global("a_indirect") + off, seal, 4);
+	r = run_match("a612-midendbr.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	snprintf(want, sizeof(want), "a_indirect+0x%x: expected f3 0f 1e fa", off);
+	ck_assert_msg(logged(want), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(other_nop_at_entry_refused)
+{
+	static const u8 nopl4[] = { 0x0f, 0x1f, 0x40, 0x00 };	/* another 4-byte NOP */
+	static const char *const f[] = { "a_entry" };
+	struct run r;
+
+	overlay(global("a_entry"), nopl4, 4);
+	r = run_match("a612.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("a_entry+0x0: expected f3 0f 1e fa"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
 
 /* ------------------------------------------------------------ kernel build */
 
@@ -950,6 +1064,10 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_test(s612, padded_unit_matches);
 	tcase_add_test(s612, padding_not_compared);
 	tcase_add_test(s612, padded_changed_instruction_refused);
+	tcase_add_test(s612, sealed_running_entry_matches);
+	tcase_add_test(s612, sealed_pre_entry_matches);
+	tcase_add_test(s612, seal_inside_function_refused);
+	tcase_add_test(s612, other_nop_at_entry_refused);
 	suite_add_tcase(s, s612);
 	return s;
 }
