@@ -20,6 +20,7 @@ const char *const om_loader_sections[] = {
 	"__bug_table", "__ex_table", ".orc_unwind", ".orc_unwind_ip", ".orc_header",
 	".data..percpu", ".call_sites", ".ibt_endbr_seal", "__patchable_function_entries",
 	".printk_index", "_kprobe_blacklist", "__error_injection_whitelist",
+	".export_symbol",	/* 6.5+: modpost takes its entries for the module's exports */
 	"___srcu_struct_ptrs", "__modver", ".static_call.text", ".BTF*", "__ex_table_end",
 };
 const size_t om_nloader_sections = ARRAY_SIZE(om_loader_sections);
@@ -197,9 +198,26 @@ bool om_elf_reloc_pcrel(uint32_t type)
 
 void om_elf_hide(struct om_elf *e, size_t i)
 {
+	size_t j;
+
 	if (!(e->sh[i].sh_flags & SHF_ALLOC))
 		return;
 	e->sh[i].sh_flags &= ~(uint64_t)SHF_ALLOC;
 	if (om_elf_secname(e, i)[0] && om_elf_secname(e, i)[1])
 		e->sh[i].sh_name++;
+	/*
+	 * Its relocations are never applied (the loader skips unallocated
+	 * sections), and objtool, which 6.12 runs on the linked module,
+	 * checks those of every data section it does not know by name:
+	 * a hidden __patchable_function_entries or __mcount_loc pointing at
+	 * code other than an endbr64 is "data relocation to !ENDBR".  None
+	 * are left in data.  Hidden code keeps them: objtool decodes it, and
+	 * a jump without its relocation lands nowhere ("can't find jump dest
+	 * instruction").
+	 */
+	if (e->sh[i].sh_flags & SHF_EXECINSTR)
+		return;
+	for (j = 1; j < e->nsec; j++)
+		if (e->sh[j].sh_type == SHT_RELA && e->sh[j].sh_info == i)
+			e->sh[j].sh_size = 0;
 }

@@ -54,7 +54,10 @@ bool om_elf_reloc_pcrel(uint32_t type);
  * Hide section @i from the module loader: clear SHF_ALLOC (the loader
  * ignores unallocated sections) and drop the first character of its name
  * ("__mcount_loc" -> "_mcount_loc"), so that linking with a stub does not
- * merge it into the stub's allocated section of the same name.
+ * merge it into the stub's allocated section of the same name.  The
+ * relocation section of hidden data is emptied: nothing applies it, and
+ * objtool would check it (a hidden __patchable_function_entries: "data
+ * relocation to !ENDBR").
  */
 void om_elf_hide(struct om_elf *e, size_t i);
 

@@ -74,6 +74,8 @@ struct nm {
 	size_t *byaddr;		/* defined FUNC/OBJECT symbols by (section, value) */
 	size_t nbyaddr;
 	size_t *funcsym;	/* per changed function: its symbol */
+	/* struct alt_instr's size and where replacementlen is (6.1: 12, 11; 6.12: 14, 13) */
+	unsigned int alt_entsize, alt_replen_off;
 	/* ranges of .altinstr_replacement used by kept entries */
 	uint64_t (*repl)[2];
 	size_t nrepl;
@@ -115,6 +117,7 @@ int nm_keep_func(struct nm *n, const char *name, size_t *sym);
 size_t nm_section_named(const struct om_elf *e, const char *name);
 int nm_close_keep(struct nm *n);
 int nm_filter_table(struct nm *n, const struct table *t);
+int nm_alt_layout(struct nm *n);
 int nm_note_replacements(struct nm *n);
 bool nm_in_replacement(const struct nm *n, size_t s, uint64_t off);
 

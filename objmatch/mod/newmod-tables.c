@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obj/arch.h"
 #include "obj/internal.h"
 #include "blob/blob.h"
 #include "mod/elfraw.h"
@@ -27,7 +28,7 @@
  */
 const struct table nm_tables[] = {
 	{ "__mcount_loc", 8, 0, NULL, 0 },
-	{ ".altinstructions", 12, 0, NULL, 0 },		/* struct alt_instr */
+	{ ".altinstructions", 0, 0, NULL, 0 },		/* struct alt_instr: nm_alt_layout() */
 	{ ".parainstructions", 16, 0, NULL, 0 },	/* struct paravirt_patch_site */
 	{ ".smp_locks", 4, 0, NULL, 0 },
 	{ ".retpoline_sites", 4, 0, NULL, 0 },
@@ -209,15 +210,45 @@ size_t nm_section_named(const struct om_elf *e, const char *name)
 }
 
 /*
+ * struct alt_instr's layout in this object, before any table is filtered
+ * (12 bytes in 6.1, 14 in 6.12: arch_alt_entsize()).
+ */
+int nm_alt_layout(struct nm *n)
+{
+	struct om_elf *e = &n->e;
+	size_t s = nm_section_named(e, ".altinstructions"), nr = 0;
+
+	if (!s)
+		return 0;
+	if (n->rela[s])
+		om_elf_relas(e, n->rela[s], &nr);
+	n->alt_entsize = arch_alt_entsize(e->sh[s].sh_size, nr, &n->alt_replen_off);
+	if (!n->alt_entsize) {
+		om_log(n->opts, OM_LOG_ERROR, "%s[.altinstructions]: %llu bytes with %zu "
+		       "relocations: not an array of struct alt_instr (12 or 14 bytes)",
+		       e->name, (unsigned long long)e->sh[s].sh_size, nr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Entry size of table @t (0 in nm_tables: struct alt_instr, nm_alt_layout()). */
+static unsigned int table_entsize(const struct nm *n, const struct table *t)
+{
+	return t->entsize ? t->entsize : n->alt_entsize;
+}
+
+/*
  * For each entry of table section @s: the index of its site relocation, or
  * SIZE_MAX.  Malloc'ed; NULL on ENOMEM.
  */
 static size_t *site_index(const struct nm *n, size_t s, const struct table *t, size_t *cnt)
 {
+	unsigned int es = table_entsize(n, t);
 	size_t i, nr, *idx;
 	Elf64_Rela *r;
 
-	*cnt = n->e.sh[s].sh_size / t->entsize;
+	*cnt = es ? n->e.sh[s].sh_size / es : 0;
 	idx = malloc((*cnt ? *cnt : 1) * sizeof(*idx));
 	if (!idx)
 		return NULL;
@@ -227,9 +258,9 @@ static size_t *site_index(const struct nm *n, size_t s, const struct table *t, s
 		return idx;
 	r = om_elf_relas(&n->e, n->rela[s], &nr);
 	for (i = 0; i < nr; i++)
-		if (r[i].r_offset % t->entsize == t->site && r[i].r_offset / t->entsize < *cnt &&
+		if (r[i].r_offset % es == t->site && r[i].r_offset / es < *cnt &&
 		    ELF64_R_TYPE(r[i].r_info) != R_X86_64_NONE)
-			idx[r[i].r_offset / t->entsize] = i;
+			idx[r[i].r_offset / es] = i;
 	return idx;
 }
 
@@ -252,12 +283,15 @@ int nm_close_keep(struct nm *n)
 	bool changed = true;
 	size_t i, j, nr, ti, cnt[ARRAY_SIZE(nm_tables)] = { 0 }, sec[ARRAY_SIZE(nm_tables)] = { 0 };
 	size_t *idx[ARRAY_SIZE(nm_tables)] = { NULL };
+	unsigned int es[ARRAY_SIZE(nm_tables)] = { 0 };
 	Elf64_Rela *r;
 	int ret = 0;
 
 	for (ti = 0; ti < ARRAY_SIZE(nm_tables); ti++) {
 		sec[ti] = nm_section_named(e, nm_tables[ti].name);
-		if (sec[ti] && n->rela[sec[ti]] && e->sh[sec[ti]].sh_size % nm_tables[ti].entsize == 0 &&
+		if (sec[ti])
+			es[ti] = table_entsize(n, &nm_tables[ti]);
+		if (sec[ti] && es[ti] && n->rela[sec[ti]] && e->sh[sec[ti]].sh_size % es[ti] == 0 &&
 		    !(idx[ti] = site_index(n, sec[ti], &nm_tables[ti], &cnt[ti])))
 			ret = -ENOMEM;
 	}
@@ -284,7 +318,7 @@ int nm_close_keep(struct nm *n)
 			r = om_elf_relas(e, n->rela[sec[ti]], &nr);
 			for (j = 0; j < nr; j++)
 				if (entry_kept(n, sec[ti], idx[ti], cnt[ti],
-					       r[j].r_offset / nm_tables[ti].entsize))
+					       r[j].r_offset / es[ti]))
 					changed |= keep_target(n, sec[ti], &r[j]);
 		}
 	}
@@ -302,17 +336,19 @@ int nm_filter_table(struct nm *n, const struct table *t)
 	struct om_elf *e = &n->e;
 	size_t s = nm_section_named(e, t->name), p = 0, cnt, k, kept = 0, i, nr;
 	size_t *newidx, *site;
+	unsigned int es;
 	unsigned char *d, *pd = NULL;
 	Elf64_Rela *r;
 
 	if (!s || !(e->sh[s].sh_flags & SHF_ALLOC))
 		return 0;
-	if (e->sh[s].sh_size % t->entsize) {
+	es = table_entsize(n, t);
+	if (!es || e->sh[s].sh_size % es) {
 		om_log(n->opts, OM_LOG_ERROR, "%s[%s]: size %llu is not a multiple of %u",
-		       e->name, t->name, (unsigned long long)e->sh[s].sh_size, t->entsize);
+		       e->name, t->name, (unsigned long long)e->sh[s].sh_size, es ? es : 12);
 		return -EINVAL;
 	}
-	cnt = e->sh[s].sh_size / t->entsize;
+	cnt = e->sh[s].sh_size / es;
 	if (t->pair) {
 		p = nm_section_named(e, t->pair);
 		if (!p || e->sh[p].sh_size != cnt * t->pair_entsize) {
@@ -335,7 +371,7 @@ int nm_filter_table(struct nm *n, const struct table *t)
 		if (!entry_kept(n, s, site, cnt, k))
 			continue;
 		newidx[k] = kept;
-		memmove(d + kept * t->entsize, d + k * t->entsize, t->entsize);
+		memmove(d + kept * es, d + k * es, es);
 		if (pd)
 			memmove(pd + kept * t->pair_entsize, pd + k * t->pair_entsize,
 				t->pair_entsize);
@@ -344,9 +380,9 @@ int nm_filter_table(struct nm *n, const struct table *t)
 	if (n->rela[s]) {
 		r = om_elf_relas(e, n->rela[s], &nr);
 		for (i = 0; i < nr; i++) {
-			k = r[i].r_offset / t->entsize;
+			k = r[i].r_offset / es;
 			if (k < cnt && newidx[k] != SIZE_MAX) {
-				r[i].r_offset = newidx[k] * t->entsize + r[i].r_offset % t->entsize;
+				r[i].r_offset = newidx[k] * es + r[i].r_offset % es;
 				continue;
 			}
 			r[i].r_info = ELF64_R_INFO(ELF64_R_SYM(r[i].r_info), R_X86_64_NONE);
@@ -355,7 +391,7 @@ int nm_filter_table(struct nm *n, const struct table *t)
 	}
 	free(newidx);
 	free(site);
-	e->sh[s].sh_size = kept * t->entsize;
+	e->sh[s].sh_size = kept * es;
 	if (p)
 		e->sh[p].sh_size = kept * t->pair_entsize;
 	if (kept) {
@@ -370,9 +406,10 @@ int nm_note_replacements(struct nm *n)
 {
 	struct om_elf *e = &n->e;
 	size_t s = nm_section_named(e, ".altinstructions"), i, nr;
+	unsigned int es = n->alt_entsize, replen_off = n->alt_replen_off;
 	Elf64_Rela *r;
 
-	if (!s || !n->keep[s] || !n->rela[s])
+	if (!s || !n->keep[s] || !n->rela[s] || !es)
 		return 0;
 	r = om_elf_relas(e, n->rela[s], &nr);
 	n->repl = calloc(nr ? nr : 1, sizeof(*n->repl));
@@ -381,12 +418,12 @@ int nm_note_replacements(struct nm *n)
 	for (i = 0; i < nr; i++) {
 		const unsigned char *ent;
 
-		if (ELF64_R_TYPE(r[i].r_info) == R_X86_64_NONE || r[i].r_offset % 12 != 4)
+		if (ELF64_R_TYPE(r[i].r_info) == R_X86_64_NONE || r[i].r_offset % es != 4)
 			continue;
 		ent = e->buf + e->sh[s].sh_offset + r[i].r_offset - 4;
 		n->replsec = om_elf_symsec(e, ELF64_R_SYM(r[i].r_info));
 		n->repl[n->nrepl][0] = e->syms[ELF64_R_SYM(r[i].r_info)].st_value + r[i].r_addend;
-		n->repl[n->nrepl][1] = n->repl[n->nrepl][0] + ent[11];	/* replacementlen */
+		n->repl[n->nrepl][1] = n->repl[n->nrepl][0] + ent[replen_off];
 		n->nrepl++;
 	}
 	return 0;

@@ -325,6 +325,8 @@ static int nm_keep(struct nm *n)
 	if (!ret)
 		ret = build_index(n);
 	if (!ret)
+		ret = nm_alt_layout(n);
+	if (!ret)
 		ret = nm_find_dyndbg(n);
 	if (ret)
 		return ret;

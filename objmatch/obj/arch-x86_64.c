@@ -126,11 +126,13 @@ unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entr
 }
 
 /*
- * Entry layouts of Linux 6.1 (arch/x86/include/asm/...):
+ * Entry layouts of Linux 6.1 and 6.12 (arch/x86/include/asm/...):
  *   struct bug_entry { int bug_addr_disp, file_disp; u16 line, flags; }
  *   struct exception_table_entry { int insn, fixup, data; }
  *   struct alt_instr { s32 instr_offset, repl_offset; u16 cpuid;
  *                      u8 instrlen, replacementlen; } __packed
+ *     (6.12: u32 ft_flags in place of cpuid, 14 bytes: arch_alt_entsize();
+ *     the 12 below is 6.1's, named in refusals)
  *   struct paravirt_patch_site { u8 *instr; u8 type, len; }  (padded to 16)
  *   struct jump_entry { s32 code, target; long key; }
  *   struct static_call_site { s32 addr, key; }
@@ -156,6 +158,34 @@ static const struct arch_special specials[] = {
 	{ ".orc_unwind_ip",	  4, 0, 0, NULL, 0, 0, "ORC unwind addresses" },
 	{ ".orc_unwind",	  6, 0, -1, ".orc_unwind_ip", 0, 0, "ORC unwind entries" },
 };
+
+unsigned int arch_alt_entsize(uint64_t size, size_t nrelocs, unsigned int *replen_off)
+{
+	static const struct { unsigned int entsize, replen_off; } layouts[] = {
+		{ 12, 11 },	/* 6.1: u16 cpuid */
+		{ 14, 13 },	/* 6.3+: u32 ft_flags */
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		if (size % layouts[i].entsize || nrelocs != 2 * (size / layouts[i].entsize))
+			continue;
+		if (replen_off)
+			*replen_off = layouts[i].replen_off;
+		return layouts[i].entsize;
+	}
+	return 0;
+}
+
+unsigned int arch_special_entsize(const struct arch_special *sp, const struct om_section *sec)
+{
+	unsigned int n;
+
+	if (strcmp(sp->name, ".altinstructions"))
+		return sp->entsize;
+	n = arch_alt_entsize(sec->size, sec->nrelocs, NULL);
+	return n ? n : sp->entsize;
+}
 
 const struct arch_special *arch_special(const char *name)
 {

@@ -87,6 +87,20 @@ struct arch_special {
 	const char *what;
 };
 
+/*
+ * struct alt_instr (.altinstructions) is the one special entry whose layout
+ * differs between the series: {s32 instr_offset, repl_offset; u16 cpuid;
+ * u8 instrlen, replacementlen} (12 bytes) in 6.1, a u32 ft_flags in place
+ * of cpuid (14 bytes) since 6.3, so in 6.12.  Every entry has two
+ * relocations (instr_offset, repl_offset), which tells them apart: the
+ * entry size of a section of @size bytes with @nrelocs relocations, or 0
+ * if neither layout fits.  @replen_off (may be NULL): where replacementlen
+ * is in an entry.
+ */
+unsigned int arch_alt_entsize(uint64_t size, size_t nrelocs, unsigned int *replen_off);
+/* Entry size of special section @sp in @sec (arch_alt_entsize() for .altinstructions). */
+unsigned int arch_special_entsize(const struct arch_special *sp, const struct om_section *sec);
+
 /* The special section named @name, or NULL. */
 const struct arch_special *arch_special(const char *name);
 /* All of them, for documentation and tests. */

@@ -181,16 +181,17 @@ static int attribute_section(struct differ *d, struct side *s,
 	const struct om_section *pair = NULL;
 	struct entry *ents;
 	uint64_t last;
+	unsigned int entsize = arch_special_entsize(sp, sec);
 	size_t n, i;
 	int err;
 
-	last = sec->size % sp->entsize;
+	last = sec->size % entsize;
 	if (last && (!sp->last_size || last != sp->last_size)) {
 		return add_refusal(d, s->obj, sec, NULL, sec->name,
 				   "special section of %llu bytes is not an array of %u-byte entries",
-				   (unsigned long long)sec->size, sp->entsize);
+				   (unsigned long long)sec->size, entsize);
 	}
-	n = sec->size / sp->entsize + (last ? 1 : 0);
+	n = sec->size / entsize + (last ? 1 : 0);
 	if (sp->pair) {
 		pair = om_section_by_name(s->obj, sp->pair);
 		if (!pair || !s->entries[pair->index] ||
@@ -209,9 +210,9 @@ static int attribute_section(struct differ *d, struct side *s,
 		e->sec = sec;
 		e->sp = sp;
 		e->index = i;
-		e->offset = i * sp->entsize;
-		e->size = sec->size - e->offset < sp->entsize ? sec->size - e->offset
-							      : sp->entsize;
+		e->offset = i * entsize;
+		e->size = sec->size - e->offset < entsize ? sec->size - e->offset
+							      : entsize;
 		if (pair) {
 			e->owner = s->entries[pair->index][i].owner;
 		} else {

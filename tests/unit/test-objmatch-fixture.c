@@ -24,10 +24,11 @@
 
 /*
  * 6.12's function entry (CONFIG_CALL_PADDING, CONFIG_X86_KERNEL_IBT): 16
- * NOPs before each function in its section, endbr64 at its start.  A
- * fixture named <name>-612 is <name>.c compiled with them too.
+ * NOPs before each function in its section, endbr64 at its start; and
+ * its 14-byte struct alt_instr (kfix.h).  A fixture named <name>-612 is
+ * <name>.c compiled with them too.
  */
-#define SERIES_612_CFLAGS "-fpatchable-function-entry=16,16 -fcf-protection=branch"
+#define SERIES_612_CFLAGS "-fpatchable-function-entry=16,16 -fcf-protection=branch -DKFIX_612"
 #define SERIES_612_SUFFIX "-612"
 
 const char *fixture_obj(const char *name, bool post)

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "match/munit.h"
+#include "mod/elfraw.h"
+#include "mod/premod.h"
 #include "mod/prelearn.h"
 #include "runner.h"
 #include "test-objmatch-fixture.h"
@@ -198,6 +200,45 @@ static const char *stub(const char *dir)
 	return read_text(path, text, sizeof(text)) ? text : NULL;
 }
 
+/*
+ * 6.12's .export_symbol (modpost would take its entry for the pre
+ * module's export: "exported twice") and __patchable_function_entries
+ * (objtool: "data relocation to !ENDBR") are hidden, and hidden data keeps
+ * no relocations; code keeps its own (objtool decodes it).
+ */
+START_TEST(hidden_612_sections)
+{
+	static const char *const hidden[] = { ".export_symbol", "__patchable_function_entries" };
+	char obj[4200];
+	struct om_elf e;
+	size_t i, j, k, ncode = 0;
+
+	fixture_build("exported-612");
+	snprintf(obj, sizeof(obj), "%s/exported-612-premod.o", test_tmpdir());
+	ck_assert_int_eq(om_premod_rewrite(fixture_obj("exported-612", false), obj,
+					   test_log_options()), 0);
+	ck_assert_int_eq(om_elf_open(&e, obj, test_log_options()), 0);
+	for (k = 0; k < 2; k++) {
+		for (i = 1; i < e.nsec; i++)
+			if (!strcmp(om_elf_secname(&e, i), hidden[k] + 1))
+				break;
+		ck_assert_msg(i < e.nsec, "%s not hidden as %s", hidden[k], hidden[k] + 1);
+		ck_assert(!(e.sh[i].sh_flags & SHF_ALLOC));
+		for (j = 1; j < e.nsec; j++) {
+			ck_assert_str_ne(om_elf_secname(&e, j), hidden[k]);
+			if (e.sh[j].sh_type == SHT_RELA && e.sh[j].sh_info == i)
+				ck_assert_uint_eq(e.sh[j].sh_size, 0);
+		}
+	}
+	for (i = 1; i < e.nsec; i++)
+		if (e.sh[i].sh_type == SHT_RELA &&
+		    !strcmp(om_elf_secname(&e, e.sh[i].sh_info), ".text.exported_fn"))
+			ncode = e.sh[i].sh_size / sizeof(Elf64_Rela);
+	ck_assert_uint_gt(ncode, 0);	/* call __fentry__, jmp __x86_return_thunk */
+	om_elf_free(&e);
+}
+END_TEST
+
 START_TEST(tool_unit_name_in_stub)
 {
 	ck_assert_msg(mkpre("named", "--unit fs/proc/sched.o -f lonely") == 0, "stderr: %s", err);
@@ -264,6 +305,7 @@ static Suite *objmatch_mkpre_suite(void)
 	tcase_add_test(lib, function_alone_in_its_section);
 	tcase_add_test(lib, shared_section_matched_whole);
 	tcase_add_test(lib, missing_function_not_found);
+	tcase_add_test(lib, hidden_612_sections);
 	tcase_add_test(lib, learn_from_another_function);
 	tcase_add_test(lib, learn_unreachable_refused);
 	suite_add_tcase(s, lib);

@@ -396,6 +396,48 @@ START_TEST(static_locals_renumbered)
 END_TEST
 
 /*
+ * 6.12's struct alt_instr is 14 bytes (u32 ft_flags): alt_change's one
+ * alternative (fixtures/objmatch/special.c, built as for 6.12) stays whole,
+ * the others' entries go.
+ */
+START_TEST(alt_instr_612_kept)
+{
+	static const char *const changed[] = { "alt_change" };
+	const unsigned char *ent;
+	struct om_elf e, post;
+	size_t alt, nr, i, text;
+	Elf64_Rela *r;
+
+	rewrite_fixture("special-612", changed, 1, &e);
+	ck_assert_int_eq(om_elf_open(&post, fixture_obj("special-612", true), test_log_options()), 0);
+	/* first_locker's and alt_change's */
+	ck_assert_uint_eq(post.sh[section(&post, ".altinstructions")].sh_size, 2 * 14);
+	om_elf_free(&post);
+	alt = section(&e, ".altinstructions");
+	text = section(&e, ".text.alt_change");
+	ck_assert(e.sh[alt].sh_flags & SHF_ALLOC);
+	ck_assert_uint_eq(e.sh[alt].sh_size, 14);
+	ent = e.buf + e.sh[alt].sh_offset;
+	ck_assert_uint_eq(ent[8] | ent[9] << 8 | ent[10] << 16 | ent[11] << 24, 0x55);
+	ck_assert_uint_eq(ent[12], 3);	/* instrlen: nop; nop; nop */
+	ck_assert_uint_eq(ent[13], 3);	/* replacementlen: lfence */
+	r = om_elf_relas(&e, rela_of(&e, alt), &nr);
+	for (i = 0; i < nr; i++) {
+		if (ELF64_R_TYPE(r[i].r_info) == R_X86_64_NONE)
+			continue;
+		ck_assert_uint_lt(r[i].r_offset, 14);
+		if (r[i].r_offset == 0)
+			ck_assert_uint_eq(om_elf_symsec(&e, ELF64_R_SYM(r[i].r_info)), text);
+		else
+			ck_assert_uint_eq(om_elf_symsec(&e, ELF64_R_SYM(r[i].r_info)),
+					  section(&e, ".altinstr_replacement"));
+	}
+	ck_assert(e.sh[section(&e, ".altinstr_replacement")].sh_flags & SHF_ALLOC);
+	om_elf_free(&e);
+}
+END_TEST
+
+/*
  * The hooks of <splice/patch.h> (fixtures/objmatch/hooks.c): .splice.hooks
  * stays allocated with every function it names, even one nobody listed
  * (other_reverse), and the global splice_new_hooks covers it; the hooks'
@@ -482,6 +524,7 @@ static Suite *objmatch_newmod_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, static_locals_renumbered);
 	tcase_add_test(tc, new_variable_in_shared_section);
+	tcase_add_test(tc, alt_instr_612_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
