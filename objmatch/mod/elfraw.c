@@ -202,22 +202,46 @@ void om_elf_hide(struct om_elf *e, size_t i)
 
 	if (!(e->sh[i].sh_flags & SHF_ALLOC))
 		return;
-	e->sh[i].sh_flags &= ~(uint64_t)SHF_ALLOC;
+	/*
+	 * Not code either, and no relocations (the loader never applies a
+	 * hidden section's): 6.12 runs objtool on the linked module, which
+	 * decodes every executable section, allocated or not, and checks the
+	 * relocations of every data section it does not know by name.  Hidden
+	 * code would get .return_sites, .call_sites and .ibt_endbr_seal
+	 * entries, which the loader follows to nowhere (a page fault in
+	 * apply_returns()); a hidden __patchable_function_entries or
+	 * __mcount_loc gives "data relocation to !ENDBR".
+	 */
+	e->sh[i].sh_flags &= ~(uint64_t)(SHF_ALLOC | SHF_EXECINSTR);
 	if (om_elf_secname(e, i)[0] && om_elf_secname(e, i)[1])
 		e->sh[i].sh_name++;
-	/*
-	 * Its relocations are never applied (the loader skips unallocated
-	 * sections), and objtool, which 6.12 runs on the linked module,
-	 * checks those of every data section it does not know by name:
-	 * a hidden __patchable_function_entries or __mcount_loc pointing at
-	 * code other than an endbr64 is "data relocation to !ENDBR".  None
-	 * are left in data.  Hidden code keeps them: objtool decodes it, and
-	 * a jump without its relocation lands nowhere ("can't find jump dest
-	 * instruction").
-	 */
-	if (e->sh[i].sh_flags & SHF_EXECINSTR)
-		return;
 	for (j = 1; j < e->nsec; j++)
 		if (e->sh[j].sh_type == SHT_RELA && e->sh[j].sh_info == i)
 			e->sh[j].sh_size = 0;
+}
+
+void om_elf_drop_hidden_annotations(struct om_elf *e)
+{
+	size_t i, j, nrel, kept;
+	Elf64_Rela *rel;
+
+	for (i = 1; i < e->nsec; i++) {
+		const Elf64_Shdr *t;
+
+		if (e->sh[i].sh_type != SHT_RELA || e->sh[i].sh_info >= e->nsec)
+			continue;
+		t = &e->sh[e->sh[i].sh_info];
+		if ((t->sh_flags & SHF_ALLOC) ||
+		    strncmp(om_elf_secname(e, e->sh[i].sh_info), ".discard.", 9))
+			continue;
+		rel = om_elf_relas(e, i, &nrel);
+		for (j = kept = 0; j < nrel; j++) {
+			size_t sym = ELF64_R_SYM(rel[j].r_info), s;
+
+			s = sym < e->nsyms ? om_elf_symsec(e, sym) : 0;
+			if (s && (e->sh[s].sh_flags & SHF_EXECINSTR))
+				rel[kept++] = rel[j];
+		}
+		e->sh[i].sh_size = kept * sizeof(*rel);
+	}
 }

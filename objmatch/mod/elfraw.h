@@ -54,12 +54,20 @@ bool om_elf_reloc_pcrel(uint32_t type);
  * Hide section @i from the module loader: clear SHF_ALLOC (the loader
  * ignores unallocated sections) and drop the first character of its name
  * ("__mcount_loc" -> "_mcount_loc"), so that linking with a stub does not
- * merge it into the stub's allocated section of the same name.  The
- * relocation section of hidden data is emptied: nothing applies it, and
- * objtool would check it (a hidden __patchable_function_entries: "data
- * relocation to !ENDBR").
+ * merge it into the stub's allocated section of the same name.  It is
+ * no longer code (SHF_EXECINSTR) and has no relocations: nothing applies
+ * them, and objtool, which 6.12 runs on the linked module, would make
+ * loader tables for hidden code and check hidden data's relocations.
  */
 void om_elf_hide(struct om_elf *e, size_t i);
+/*
+ * objtool's annotations (unallocated .discard.noendbr, .discard.reachable,
+ * ...) keep only their entries about code that is still code: one about
+ * hidden code (or an undefined symbol) makes objtool give up on the whole
+ * module ("bad .discard.noendbr entry"), silently writing no ORC, ftrace
+ * or return-thunk tables for it.  Call after hiding.
+ */
+void om_elf_drop_hidden_annotations(struct om_elf *e);
 
 /*
  * Sections the loader, ftrace, modpost or another kernel subsystem acts on

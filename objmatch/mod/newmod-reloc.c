@@ -301,4 +301,5 @@ void nm_hide_and_weaken(struct nm *n)
 			sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
 		}
 	}
+	om_elf_drop_hidden_annotations(e);
 }

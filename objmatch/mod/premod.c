@@ -107,6 +107,7 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 			rel[j].r_info = ELF64_R_INFO(symi, R_X86_64_NONE);
 		}
 	}
+	om_elf_drop_hidden_annotations(e);
 
 	/*
 	 * Weak: modpost and the loader accept a weak symbol nobody exports,

@@ -235,6 +235,21 @@ START_TEST(hidden_612_sections)
 		    !strcmp(om_elf_secname(&e, e.sh[i].sh_info), ".text.exported_fn"))
 			ncode = e.sh[i].sh_size / sizeof(Elf64_Rela);
 	ck_assert_uint_gt(ncode, 0);	/* call __fentry__, jmp __x86_return_thunk */
+	/* the annotation about hidden code is gone, the other one stays */
+	for (i = 1; i < e.nsec; i++) {
+		size_t nr, s;
+		Elf64_Rela *r;
+
+		if (e.sh[i].sh_type != SHT_RELA ||
+		    strcmp(om_elf_secname(&e, e.sh[i].sh_info), ".discard.noendbr"))
+			continue;
+		r = om_elf_relas(&e, i, &nr);
+		ck_assert_uint_eq(nr, 1);
+		s = om_elf_symsec(&e, ELF64_R_SYM(r[0].r_info));
+		ck_assert_str_eq(om_elf_secname(&e, s), ".text.exported_fn");
+		ncode = 0;
+	}
+	ck_assert_uint_eq(ncode, 0);	/* the annotation was there */
 	om_elf_free(&e);
 }
 END_TEST

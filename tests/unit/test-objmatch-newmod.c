@@ -433,6 +433,15 @@ START_TEST(alt_instr_612_kept)
 					  section(&e, ".altinstr_replacement"));
 	}
 	ck_assert(e.sh[section(&e, ".altinstr_replacement")].sh_flags & SHF_ALLOC);
+	/*
+	 * hidden code is no code for objtool (6.12 runs it on the module:
+	 * loader tables for it crashed the loader), and keeps no relocations
+	 */
+	i = section(&e, "text.locker");
+	ck_assert(!(e.sh[i].sh_flags & (SHF_ALLOC | SHF_EXECINSTR)));
+	for (nr = 1; nr < e.nsec; nr++)
+		if (e.sh[nr].sh_type == SHT_RELA && e.sh[nr].sh_info == i)
+			ck_assert_uint_eq(e.sh[nr].sh_size, 0);
 	om_elf_free(&e);
 }
 END_TEST
