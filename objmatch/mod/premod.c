@@ -9,8 +9,8 @@
  * resolve (statics, unexported functions), so, in place, with no section
  * growing:
  *
- *  - every relocation in a code section but those of pv_ops (6.12: below)
- *    becomes R_X86_64_NONE and its field is filled with the canary 0x77 bytes.  After loading, a field that no
+ *  - every relocation in a code section becomes R_X86_64_NONE and its field
+ *    is filled with the canary 0x77 bytes.  After loading, a field that no
  *    longer holds the canary was rewritten by the loader (an alternative or
  *    paravirt patch): splice-core skips it (OM_RELOC_SKIP) and matches the
  *    rest.  Example: "e8 77 77 77 77" is a call whose target is learned
@@ -48,19 +48,6 @@
 static const char *const patchers[] = {
 	".altinstructions", ".parainstructions", ".smp_locks",
 };
-
-/*
- * 6.12's paravirt calls are alternatives (ALT_FLAG_DIRECT_CALL): the code
- * has "call *pv_ops+OFF(%rip)", and apply_alternatives() reads the target
- * through that displacement (alt_replace_call()) to make a direct call of
- * it.  A canary there sends the loader to a wild address; kept, the field
- * is rewritten as in the running kernel, and the matcher skips it like any
- * field the loader changed.  pv_ops is exported, so the loader resolves it.
- */
-static bool keeps_paravirt_slot(const struct om_elf *e, uint32_t symi)
-{
-	return e->syms[symi].st_shndx == SHN_UNDEF && !strcmp(om_elf_symname(e, symi), "pv_ops");
-}
 
 /* The rewrite itself, on the object's bytes in memory. */
 static int rewrite(struct om_elf *e, const struct om_options *opts)
@@ -112,8 +99,6 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 				    (e->sh[shndx].sh_flags & SHF_ALLOC))
 					continue;
 			}
-			if (code && keeps_paravirt_slot(e, symi))
-				continue;
 			if (code) {
 				if (ts->sh_type == SHT_NOBITS || rel[j].r_offset + w > ts->sh_size)
 					return -EINVAL;
