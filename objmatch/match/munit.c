@@ -164,6 +164,42 @@ static int collect_paravirt(struct om_munit_build *b, const struct om_object *ob
 	return 0;
 }
 
+/*
+ * 6.12's paravirt calls are alternatives with ALT_FLAG_DIRECT_CALL
+ * (arch_alt_direct_call()), which the loader makes "call <pv_ops'
+ * function>; nop" as apply_paravirt() did on 6.1: the same kind of site.
+ */
+static int collect_direct_calls(struct om_munit_build *b, const struct om_object *obj,
+				const struct om_section *alt, const struct om_options *opts)
+{
+	unsigned int es = arch_alt_entsize(alt->size, alt->nrelocs, NULL), len;
+	size_t i;
+	int ret;
+
+	if (!es || !alt->data)
+		return 0;	/* the differ says what is wrong with it */
+	for (i = 0; i < alt->nrelocs; i++) {
+		const struct om_reloc *r = &alt->relocs[i];
+		const struct om_section *code;
+		uint64_t off;
+
+		if (r->offset % es || r->offset + es > alt->size ||
+		    !arch_alt_direct_call(alt->data + r->offset, es, &len))
+			continue;
+		if (reloc_points_to(r, &code, &off) || !(code->flags & OM_SEC_CODE) ||
+		    off + len > code->size) {
+			om_diag(opts, OM_LOG_ERROR, obj, alt, NULL, 0,
+				"entry at +0x%llx: cannot read it", (unsigned long long)r->offset);
+			return -EINVAL;
+		}
+		ret = add_site(b, code->index, (struct om_msite){
+			.offset = off, .kind = OM_SITE_PARAVIRT, .len = len });
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int cmp_site(const void *a, const void *b)
 {
 	const struct om_msite *x = a, *y = b;
@@ -383,6 +419,8 @@ int om_munit_build(const struct om_object *obj, const char *const *funcs, size_t
 			ret = collect_jump_labels(b, obj, sec, opts);
 		else if (!strcmp(sec->name, ".parainstructions"))
 			ret = collect_paravirt(b, obj, sec, opts);
+		else if (!strcmp(sec->name, ".altinstructions"))
+			ret = collect_direct_calls(b, obj, sec, opts);
 		else
 			continue;
 		if (ret)

@@ -245,3 +245,8 @@ void om_elf_drop_hidden_annotations(struct om_elf *e)
 		e->sh[i].sh_size = kept * sizeof(*rel);
 	}
 }
+
+bool om_elf_static_call_name(const char *name)
+{
+	return !strncmp(name, "__SCT__", 7) || !strncmp(name, "__SCK__", 7);
+}

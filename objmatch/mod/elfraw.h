@@ -68,6 +68,17 @@ void om_elf_hide(struct om_elf *e, size_t i);
  * or return-thunk tables for it.  Call after hiding.
  */
 void om_elf_drop_hidden_annotations(struct om_elf *e);
+/*
+ * A static call's trampoline or key (__SCT__NAME, __SCK__NAME)?  objtool,
+ * which 6.12 runs on the linked module, makes a .static_call_sites entry
+ * for every call to a trampoline, naming the key if the object has a
+ * symbol of its name, else the trampoline; the loader follows the key
+ * (static_call_add_module()), and one the loader could not resolve is a
+ * NULL dereference.  Such a symbol that no relocation leaves to the loader
+ * loses its first character (its name is in place, the string one byte
+ * on), so objtool takes it for neither.
+ */
+bool om_elf_static_call_name(const char *name);
 
 /*
  * Sections the loader, ftrace, modpost or another kernel subsystem acts on

@@ -298,7 +298,17 @@ void nm_hide_and_weaken(struct nm *n)
 			sym->st_size = 0;
 			sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
 		} else if (sym->st_shndx == SHN_UNDEF && !n->used[i]) {
+			const char *name = om_elf_symname(e, i);
+
 			sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
+			/*
+			 * a trampoline the kept code reaches through a record,
+			 * a key only hidden code used: not for objtool (an
+			 * exported key stays, the loader resolves it)
+			 */
+			if (om_elf_static_call_name(name) &&
+			    (name[4] == 'T' || !nm_strset_has(&n->exported, name)))
+				sym->st_name++;
 		}
 	}
 	om_elf_drop_hidden_annotations(e);

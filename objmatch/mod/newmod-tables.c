@@ -379,16 +379,24 @@ int nm_filter_table(struct nm *n, const struct table *t)
 		kept++;
 	}
 	if (n->rela[s]) {
+		size_t j = 0;
+
+		/*
+		 * The dropped entries' relocations go: left behind (even as
+		 * R_X86_64_NONE) on a kept entry's offset, objtool, which 6.12
+		 * runs on the module, may take one for the kept entry's and
+		 * look for the entry's code in hidden code ("special: can't
+		 * find orig instruction"), then give up on the whole module.
+		 */
 		r = om_elf_relas(e, n->rela[s], &nr);
 		for (i = 0; i < nr; i++) {
 			k = r[i].r_offset / es;
 			if (k < cnt && newidx[k] != SIZE_MAX) {
-				r[i].r_offset = newidx[k] * es + r[i].r_offset % es;
-				continue;
+				r[j] = r[i];
+				r[j++].r_offset = newidx[k] * es + r[i].r_offset % es;
 			}
-			r[i].r_info = ELF64_R_INFO(ELF64_R_SYM(r[i].r_info), R_X86_64_NONE);
-			r[i].r_offset = 0;
 		}
+		e->sh[n->rela[s]].sh_size = j * sizeof(*r);
 	}
 	free(newidx);
 	free(site);

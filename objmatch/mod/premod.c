@@ -19,6 +19,8 @@
  *  - relocations in data sections become R_X86_64_NONE, except those of
  *    .altinstructions, .parainstructions and .smp_locks that point into
  *    the object's own loaded sections: the loader needs them to patch.
+ *  - 6.12's paravirt calls (alternatives with ALT_FLAG_DIRECT_CALL) keep
+ *    their two relocations (pv_ops+N, BUG_func): the loader reads them.
  *  - undefined symbols become weak (nothing refers to them any more), so
  *    neither modpost nor the loader insists on finding them; so do the
  *    entry points a unit of a loadable module defines (init_module,
@@ -27,7 +29,9 @@
  *    (ftrace's __mcount_loc, jump labels, static calls, exports, tracepoints,
  *    exception and bug tables, ORC, per-CPU data, ...) lose SHF_ALLOC and
  *    their first character: the loader ignores unallocated sections, and
- *    the new name keeps the linker from merging them into the stub's.
+ *    the new name keeps the linker from merging them into the stub's;
+ *    hidden sections are no code and keep no relocations, and objtool's
+ *    annotations lose their entries about them (om_elf_hide()).
  *
  * The matcher's input (the blob) is made from the original object, not from
  * this one.
@@ -39,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obj/arch.h"
 #include "obj/internal.h"
 #include "blob/blob.h"
 #include "mod/elfraw.h"
@@ -49,10 +54,110 @@ static const char *const patchers[] = {
 	".altinstructions", ".parainstructions", ".smp_locks",
 };
 
+/* A relocation of code the loader reads: left as it is. */
+struct live {
+	size_t sec;		/* the code section */
+	uint64_t off;		/* the relocation's offset in it */
+};
+
+/*
+ * Add to @lv the relocation at @off of the code @at (an .altinstructions
+ * relocation pointing at it, plus @delta): "call *pv_ops+N(%rip)" at a
+ * site and "call BUG_func" in its replacement, which 6.12's loader reads
+ * for an ALT_FLAG_DIRECT_CALL alternative (arch_alt_direct_call()): with
+ * a canary there it would follow a wild pointer.  Both are exported, so
+ * the loader can resolve them; anything else is refused.
+ */
+static int add_live(struct om_elf *e, const Elf64_Rela *at, uint64_t delta,
+		    struct live *lv, size_t *nlv, const struct om_options *opts)
+{
+	size_t sec = om_elf_symsec(e, ELF64_R_SYM(at->r_info)), i, j, nrel;
+	uint64_t off = e->syms[ELF64_R_SYM(at->r_info)].st_value + at->r_addend + delta;
+	Elf64_Rela *rel;
+
+	for (i = 1; sec && i < e->nsec; i++) {
+		if (e->sh[i].sh_type != SHT_RELA || e->sh[i].sh_info != sec)
+			continue;
+		rel = om_elf_relas(e, i, &nrel);
+		for (j = 0; j < nrel; j++) {
+			const char *name = om_elf_symname(e, ELF64_R_SYM(rel[j].r_info));
+
+			if (rel[j].r_offset != off)
+				continue;
+			if (strcmp(name, "pv_ops") && strcmp(name, "BUG_func")) {
+				om_log(opts, OM_LOG_ERROR, "%s[%s]+0x%llx: paravirt call through %s: "
+				       "the loader would read it", e->name, om_elf_secname(e, sec),
+				       (unsigned long long)off, name);
+				return -ENOTSUP;
+			}
+			lv[(*nlv)++] = (struct live){ sec, off };
+			return 0;
+		}
+	}
+	om_log(opts, OM_LOG_ERROR, "%s: paravirt call at %s+0x%llx without its relocation",
+	       e->name, sec ? om_elf_secname(e, sec) : "?", (unsigned long long)off);
+	return -EINVAL;
+}
+
+/* The relocations 6.12's loader reads (add_live()): malloc'ed in *@out. */
+static int find_live(struct om_elf *e, struct live **out, size_t *nlv,
+		     const struct om_options *opts)
+{
+	size_t a = 0, i, nrel = 0;
+	unsigned int es, len;
+	Elf64_Rela *rel = NULL;
+	int ret = 0;
+
+	*out = NULL;
+	*nlv = 0;
+	for (i = 1; i < e->nsec && !a; i++)
+		if (!strcmp(om_elf_secname(e, i), ".altinstructions"))
+			a = i;
+	for (i = 1; a && i < e->nsec; i++)
+		if (e->sh[i].sh_type == SHT_RELA && e->sh[i].sh_info == a)
+			rel = om_elf_relas(e, i, &nrel);
+	es = a ? arch_alt_entsize(e->sh[a].sh_size, nrel, NULL) : 0;
+	if (!es || e->sh[a].sh_type == SHT_NOBITS)
+		return 0;
+	*out = calloc(nrel ? nrel : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; !ret && i < nrel; i++) {
+		const unsigned char *ent;
+
+		if (rel[i].r_offset % es != 0 && rel[i].r_offset % es != 4)
+			continue;
+		ent = e->buf + e->sh[a].sh_offset + rel[i].r_offset - rel[i].r_offset % es;
+		if (!arch_alt_direct_call(ent, es, &len))
+			continue;
+		/* instr_offset: the site, its disp32 at +2; repl_offset: call's rel32 at +1 */
+		ret = add_live(e, &rel[i], rel[i].r_offset % es ? 1 : 2, *out, nlv, opts);
+	}
+	return ret;
+}
+
+static bool is_live(const struct live *lv, size_t nlv, size_t sec, uint64_t off)
+{
+	size_t i;
+
+	for (i = 0; i < nlv; i++)
+		if (lv[i].sec == sec && lv[i].off == off)
+			return true;
+	return false;
+}
+
 /* The rewrite itself, on the object's bytes in memory. */
 static int rewrite(struct om_elf *e, const struct om_options *opts)
 {
-	size_t i, j;
+	struct live *lv;
+	size_t i, j, nlv;
+	int ret;
+
+	ret = find_live(e, &lv, &nlv, opts);
+	if (ret) {
+		free(lv);
+		return ret;
+	}
 
 	for (i = 1; i < e->nsec; i++) {
 		if (om_name_in(om_elf_secname(e, i), om_loader_sections, om_nloader_sections))
@@ -88,9 +193,10 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 			if (w < 0 || symi >= e->nsyms) {
 				om_log(opts, OM_LOG_ERROR, "%s[%s]: relocation %zu: type %u not handled",
 				       e->name, om_elf_secname(e, i), j, type);
+				free(lv);
 				return -EINVAL;
 			}
-			if (!w)
+			if (!w || (code && is_live(lv, nlv, rs->sh_info, rel[j].r_offset)))
 				continue;
 			if (keep_local && !code) {
 				uint16_t shndx = e->syms[symi].st_shndx;
@@ -100,13 +206,16 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 					continue;
 			}
 			if (code) {
-				if (ts->sh_type == SHT_NOBITS || rel[j].r_offset + w > ts->sh_size)
+				if (ts->sh_type == SHT_NOBITS || rel[j].r_offset + w > ts->sh_size) {
+					free(lv);
 					return -EINVAL;
+				}
 				memset(e->buf + ts->sh_offset + rel[j].r_offset, OM_CANARY_BYTE, w);
 			}
 			rel[j].r_info = ELF64_R_INFO(symi, R_X86_64_NONE);
 		}
 	}
+	free(lv);
 	om_elf_drop_hidden_annotations(e);
 
 	/*
@@ -131,6 +240,9 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 		}
 		if (sym->st_shndx == SHN_UNDEF && ELF64_ST_BIND(sym->st_info) == STB_GLOBAL)
 			sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
+		/* no relocation of a trampoline or key is left: not one for objtool */
+		if (sym->st_shndx == SHN_UNDEF && om_elf_static_call_name(name))
+			sym->st_name++;
 	}
 	return 0;
 }

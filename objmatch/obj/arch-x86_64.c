@@ -181,6 +181,18 @@ unsigned int arch_alt_entsize(uint64_t size, size_t nrelocs, unsigned int *reple
 	return 0;
 }
 
+bool arch_alt_direct_call(const unsigned char *ent, unsigned int entsize,
+			  unsigned int *instrlen)
+{
+	/* ft_flags: cpuid in the low 16 bits, flags above (ALT_FLAGS_SHIFT) */
+	const unsigned int flags_off = 10, direct_call = 1 << 1;
+
+	if (entsize != 14 || !((ent[flags_off] | ent[flags_off + 1] << 8) & direct_call))
+		return false;
+	*instrlen = ent[12];
+	return true;
+}
+
 unsigned int arch_special_entsize(const struct arch_special *sp, const struct om_section *sec)
 {
 	unsigned int n;

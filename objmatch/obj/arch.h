@@ -98,6 +98,16 @@ struct arch_special {
  * is in an entry.
  */
 unsigned int arch_alt_entsize(uint64_t size, size_t nrelocs, unsigned int *replen_off);
+/*
+ * 6.12's paravirt calls are alternatives (since 6.8): "call *pv_ops+N(%rip)"
+ * (6 bytes) with the replacement "call BUG_func" and ALT_FLAG_DIRECT_CALL,
+ * for which the loader reads the pointer the original instruction names
+ * and makes the site "call <it>; nop".  Is the alt_instr at @ent
+ * (@entsize bytes, arch_alt_entsize()) one?  Then *@instrlen is its
+ * length.  Never on 6.1 (12-byte entries have no flags).
+ */
+bool arch_alt_direct_call(const unsigned char *ent, unsigned int entsize,
+			  unsigned int *instrlen);
 /* Entry size of special section @sp in @sec (arch_alt_entsize() for .altinstructions). */
 unsigned int arch_special_entsize(const struct arch_special *sp, const struct om_section *sec);
 

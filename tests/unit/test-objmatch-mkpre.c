@@ -254,6 +254,73 @@ START_TEST(hidden_612_sections)
 }
 END_TEST
 
+/*
+ * A 6.12 paravirt call (kfix.h's PV_CALL_612 in exported.c): the pre
+ * module keeps "call *pv_ops+8(%rip)"'s and "call BUG_func"'s relocations,
+ * which the loader reads (a canary there would be a wild pointer), and
+ * the matcher compares the site as a paravirt call.
+ */
+START_TEST(direct_call_612)
+{
+	static const char *const funcs[] = { "exported_fn" };
+	struct om_munit_build *mb;
+	const struct om_munit *u;
+	struct om_object *obj;
+	char obj_path[4200];
+	struct om_elf e;
+	size_t i, j, nr, live = 0;
+	u32 k, n;
+	Elf64_Rela *r;
+
+	fixture_build("exported-612");
+	snprintf(obj_path, sizeof(obj_path), "%s/exported-612-premod.o", test_tmpdir());
+	ck_assert_int_eq(om_premod_rewrite(fixture_obj("exported-612", false), obj_path,
+					   test_log_options()), 0);
+	ck_assert_int_eq(om_elf_open(&e, obj_path, test_log_options()), 0);
+	for (i = 1; i < e.nsec; i++) {
+		if (e.sh[i].sh_type != SHT_RELA)
+			continue;
+		r = om_elf_relas(&e, i, &nr);
+		for (j = 0; j < nr; j++) {
+			const char *name = om_elf_symname(&e, ELF64_R_SYM(r[j].r_info));
+			const unsigned char *field = e.buf + e.sh[e.sh[i].sh_info].sh_offset +
+						     r[j].r_offset;
+
+			if (strcmp(name, "pv_ops") && strcmp(name, "BUG_func"))
+				continue;
+			ck_assert_uint_ne(ELF64_R_TYPE(r[j].r_info), R_X86_64_NONE);
+			ck_assert_uint_ne(field[0], 0x77);
+			live++;
+		}
+	}
+	ck_assert_uint_eq(live, 4);
+	om_elf_free(&e);
+
+	ck_assert_int_eq(om_object_open(fixture_obj("exported-612", false), test_log_options(),
+					&obj), 0);
+	ck_assert_int_eq(om_munit_build(obj, funcs, 1, test_log_options(), &mb), 0);
+	u = om_munit_get(mb);
+	for (k = n = 0; k < u->nsections; k++) {
+		const struct om_msection *sec = &u->sections[k];
+		u32 t;
+
+		if (strcmp(sec->name, ".text.exported_fn"))
+			continue;
+		for (t = 0; t < sec->nsites; t++) {
+			if (sec->sites[t].kind != OM_SITE_PARAVIRT)
+				continue;
+			ck_assert_uint_eq(sec->sites[t].len, 6);
+			ck_assert_uint_eq(sec->data[sec->sites[t].offset], 0xff);
+			ck_assert_uint_eq(sec->data[sec->sites[t].offset + 1], 0x15);
+			n++;
+		}
+	}
+	ck_assert_uint_eq(n, 2);
+	om_munit_free(mb);
+	om_object_free(obj);
+}
+END_TEST
+
 START_TEST(tool_unit_name_in_stub)
 {
 	ck_assert_msg(mkpre("named", "--unit fs/proc/sched.o -f lonely") == 0, "stderr: %s", err);
@@ -321,6 +388,7 @@ static Suite *objmatch_mkpre_suite(void)
 	tcase_add_test(lib, shared_section_matched_whole);
 	tcase_add_test(lib, missing_function_not_found);
 	tcase_add_test(lib, hidden_612_sections);
+	tcase_add_test(lib, direct_call_612);
 	tcase_add_test(lib, learn_from_another_function);
 	tcase_add_test(lib, learn_unreachable_refused);
 	suite_add_tcase(s, lib);
