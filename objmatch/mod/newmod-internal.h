@@ -112,7 +112,7 @@ void nm_strset_free(struct strset *s);
 int nm_read_symvers(const char *path, struct strset *out, const struct om_options *opts);
 
 /* newmod-tables.c */
-extern const struct table nm_tables[10];	/* ARRAY_SIZE() works on it */
+extern const struct table nm_tables[11];	/* ARRAY_SIZE() works on it */
 int nm_keep_func(struct nm *n, const char *name, size_t *sym);
 size_t nm_section_named(const struct om_elf *e, const char *name);
 int nm_close_keep(struct nm *n);

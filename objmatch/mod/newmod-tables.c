@@ -33,6 +33,7 @@ const struct table nm_tables[] = {
 	{ ".smp_locks", 4, 0, NULL, 0 },
 	{ ".retpoline_sites", 4, 0, NULL, 0 },
 	{ ".return_sites", 4, 0, NULL, 0 },
+	{ ".call_sites", 4, 0, NULL, 0 },		/* 6.12: call depth tracking */
 	{ "__ex_table", 12, 0, NULL, 0 },		/* struct exception_table_entry */
 	{ "__bug_table", 12, 0, NULL, 0 },		/* relative, verbose */
 	{ "__jump_table", 16, 0, NULL, 0 },		/* struct jump_entry */

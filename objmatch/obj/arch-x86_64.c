@@ -137,6 +137,9 @@ unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entr
  *   struct jump_entry { s32 code, target; long key; }
  *   struct static_call_site { s32 addr, key; }
  *   .smp_locks, .retpoline_sites, .return_sites, .orc_unwind_ip: s32
+ *   .call_sites (6.12, CONFIG_MITIGATION_CALL_DEPTH_TRACKING): s32, each
+ *     direct call, which the loader points at the callee's call-depth
+ *     thunk under retbleed=stuff (callthunks_patch_module_calls())
  *   __mcount_loc: unsigned long
  *   .orc_unwind: struct orc_entry (6 bytes), parallel to .orc_unwind_ip
  * A WARN_ON()'s line number lives only in its bug_entry (objtool checked:
@@ -153,6 +156,7 @@ static const struct arch_special specials[] = {
 	{ ".static_call_sites",	  8, 0, 0, NULL, 0, 0, "static calls" },
 	{ ".retpoline_sites",	  4, 0, 0, NULL, 0, 0, "retpoline thunk calls" },
 	{ ".return_sites",	  4, 0, 0, NULL, 0, 0, "return thunk jumps" },
+	{ ".call_sites",	  4, 0, 0, NULL, 0, 0, "call depth tracking calls" },
 	{ "__mcount_loc",	  8, 0, 0, NULL, 0, 0, "ftrace sites" },
 	/* before .orc_unwind, which pairs with it */
 	{ ".orc_unwind_ip",	  4, 0, 0, NULL, 0, 0, "ORC unwind addresses" },

@@ -7,8 +7,11 @@
 # function sharing its section with others (__sched).
 set -uo pipefail
 
+# SPLICE_TEST_ABI=ABI (e2e/packages.612.sh): the packages made for that
+# kernel (e2e/out-ABI/).
 top_build=${SPLICE_TOP_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-out=$top_build/tests/e2e/out
+abi=${SPLICE_TEST_ABI:-}
+out=$top_build/tests/e2e/out${abi:+-$abi}
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
