@@ -146,6 +146,14 @@ static bool is_live(const struct live *lv, size_t nlv, size_t sec, uint64_t off)
 	return false;
 }
 
+/* A module's entry point, or (6.12) objtool's prefix symbol of one. */
+static bool is_entry_point(const char *name)
+{
+	if (!strncmp(name, "__pfx_", 6))
+		name += 6;
+	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
+}
+
 /* The rewrite itself, on the object's bytes in memory. */
 static int rewrite(struct om_elf *e, const struct om_options *opts)
 {
@@ -229,11 +237,12 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 
 		/*
 		 * A unit of a loadable module defines the module's entry
-		 * points (module_init()'s alias init_module, cleanup_module):
-		 * the pre module's are its stub's.
+		 * points (module_init()'s alias init_module, cleanup_module;
+		 * on 6.12 also objtool's __pfx_ symbols of them): the pre
+		 * module's are its stub's.
 		 */
 		if (sym->st_shndx != SHN_UNDEF && ELF64_ST_BIND(sym->st_info) != STB_LOCAL &&
-		    (!strcmp(name, "init_module") || !strcmp(name, "cleanup_module"))) {
+		    is_entry_point(name)) {
 			sym->st_shndx = SHN_UNDEF;
 			sym->st_value = 0;
 			sym->st_size = 0;
