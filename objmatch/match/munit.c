@@ -134,6 +134,29 @@ static int collect_jump_labels(struct om_munit_build *b, const struct om_object 
 #define PARA_ENTRY_SIZE	16
 #define PARA_LEN_OFF	9
 
+/*
+ * The paravirt site of table entry @r (of @table): @len bytes where @r
+ * points, in code.  Either table kind (6.1's .parainstructions, 6.12's
+ * direct-call alternatives) ends here.  @len 0: the entry could not be
+ * read.
+ */
+static int add_paravirt_site(struct om_munit_build *b, const struct om_object *obj,
+			     const struct om_section *table, const struct om_reloc *r, u32 len,
+			     const struct om_options *opts)
+{
+	const struct om_section *code;
+	uint64_t off;
+
+	if (!len || reloc_points_to(r, &code, &off) || !(code->flags & OM_SEC_CODE) ||
+	    off + len > code->size) {
+		om_diag(opts, OM_LOG_ERROR, obj, table, NULL, 0, "entry at +0x%llx: cannot read it",
+			(unsigned long long)r->offset);
+		return -EINVAL;
+	}
+	return add_site(b, code->index, (struct om_msite){
+		.offset = off, .kind = OM_SITE_PARAVIRT, .len = len });
+}
+
 static int collect_paravirt(struct om_munit_build *b, const struct om_object *obj,
 			    const struct om_section *para, const struct om_options *opts)
 {
@@ -142,22 +165,13 @@ static int collect_paravirt(struct om_munit_build *b, const struct om_object *ob
 
 	for (i = 0; i < para->nrelocs; i++) {
 		const struct om_reloc *r = &para->relocs[i];
-		const struct om_section *code;
-		uint64_t off;
-		u32 len;
+		u32 len = 0;
 
 		if (r->offset % PARA_ENTRY_SIZE)
 			continue;
-		if (!para->data || r->offset + PARA_LEN_OFF >= para->size ||
-		    reloc_points_to(r, &code, &off) || !(code->flags & OM_SEC_CODE) ||
-		    (len = para->data[r->offset + PARA_LEN_OFF]) == 0 || off + len > code->size) {
-			om_diag(opts, OM_LOG_ERROR, obj, para, NULL, 0,
-				"entry at +0x%llx: cannot read it",
-				(unsigned long long)r->offset);
-			return -EINVAL;
-		}
-		ret = add_site(b, code->index, (struct om_msite){
-			.offset = off, .kind = OM_SITE_PARAVIRT, .len = len });
+		if (para->data && r->offset + PARA_LEN_OFF < para->size)
+			len = para->data[r->offset + PARA_LEN_OFF];
+		ret = add_paravirt_site(b, obj, para, r, len, opts);
 		if (ret)
 			return ret;
 	}
@@ -180,20 +194,11 @@ static int collect_direct_calls(struct om_munit_build *b, const struct om_object
 		return 0;	/* the differ says what is wrong with it */
 	for (i = 0; i < alt->nrelocs; i++) {
 		const struct om_reloc *r = &alt->relocs[i];
-		const struct om_section *code;
-		uint64_t off;
 
 		if (r->offset % es || r->offset + es > alt->size ||
 		    !arch_alt_direct_call(alt->data + r->offset, es, &len))
 			continue;
-		if (reloc_points_to(r, &code, &off) || !(code->flags & OM_SEC_CODE) ||
-		    off + len > code->size) {
-			om_diag(opts, OM_LOG_ERROR, obj, alt, NULL, 0,
-				"entry at +0x%llx: cannot read it", (unsigned long long)r->offset);
-			return -EINVAL;
-		}
-		ret = add_site(b, code->index, (struct om_msite){
-			.offset = off, .kind = OM_SITE_PARAVIRT, .len = len });
+		ret = add_paravirt_site(b, obj, alt, r, len, opts);
 		if (ret)
 			return ret;
 	}
