@@ -13,6 +13,8 @@ int splice_reloc_width(u32 type)
 	case R_X86_64_64:
 	case R_X86_64_PC64:
 		return 8;
+	case R_X86_64_8:
+		return 1;
 	default:
 		return 0;
 	}
@@ -34,7 +36,8 @@ bool splice_relocs_check(const struct splice_relocs *t, splice_within_fn within,
 	/* the header first: nothing of it is read before it is known to be there */
 	if (!splice_within(within, owner, (unsigned long)t, sizeof(*t)))
 		return false;
-	if (t->magic != SPLICE_RELOCS_MAGIC || t->version != SPLICE_RELOCS_VERSION ||
+	if (t->magic != SPLICE_RELOCS_MAGIC ||
+	    (t->version != SPLICE_RELOCS_VERSION && t->version != SPLICE_RELOCS_VERSION_VALUE) ||
 	    t->size <= t->strings || !splice_within(within, owner, (unsigned long)t, t->size) ||
 	    t->nrelocs > (0xffffffffu - sizeof(*t)) / sizeof(t->relocs[0]) ||
 	    t->strings < sizeof(*t) + t->nrelocs * sizeof(t->relocs[0]))
@@ -50,6 +53,11 @@ bool splice_relocs_check(const struct splice_relocs *t, splice_within_fn within,
 		int w = splice_reloc_width(r->type);
 
 		if (r->name >= nstr || !w || !splice_within(within, owner, r->site, w))
+			return false;
+		if (r->flags & SPLICE_RELOC_VALUE ?
+		    t->version != SPLICE_RELOCS_VERSION_VALUE || (r->flags & SPLICE_RELOC_EARLY) ||
+		    (r->type != R_X86_64_64 && r->type != R_X86_64_8) :
+		    r->type == R_X86_64_8)
 			return false;
 	}
 	return true;

@@ -31,6 +31,13 @@
  * applied when the module loads, pending.c) are left for that load.
  * Called with splice_mutex held.
  *
+ * A record flagged SPLICE_RELOC_VALUE (a runtime constant's immediate,
+ * 6.11+) gets the value stored at its symbol, not the address: 8 bytes
+ * for runtime_const_ptr(), 1 for a shift.  Example: filldir64's
+ * access_ok() on 6.12, "movabs $<77 x 8>, %rdi" and {VALUE, 64,
+ * "USER_PTR_MAX"}: the field becomes USER_PTR_MAX's value,
+ * 0x00007ffffffff000 with 4-level paging.
+ *
  * Records flagged SPLICE_RELOC_EARLY (the keys of jump labels) were
  * written when the module loaded (early.c) and are not touched here: the
  * kernel's jump-label code has since sorted the module's __jump_table, so
@@ -162,6 +169,26 @@ bool splice_reloc_value(const struct splice_reloc *r, u64 sa, u64 *val)
 	}
 }
 
+/*
+ * A VALUE record's field: the @w bytes stored at @sa (little-endian: for
+ * a shift, the low byte, as the kernel's __runtime_fixup_shift() wrote
+ * it).  The variables of runtime constants are __ro_after_init: what the
+ * kernel wrote into its own code at boot is what they hold now.
+ */
+static enum splice_cause splice_reloc_read_value(struct splice_upd *u, const struct splice_reloc *r,
+						 const char *name, u64 sa, int w, u64 *val)
+{
+	*val = 0;
+	if (copy_from_kernel_nofault(val, (void *)sa, w)) {
+		upd_err(u, "relocation at %pS: cannot read the value of %s at %px\n",
+			(void *)r->site, name, (void *)sa);
+		return SPLICE_UNEXPECTED;
+	}
+	upd_info(u, "relocation at %pS: runtime constant %s = 0x%llx\n", (void *)r->site, name,
+		 (unsigned long long)*val);
+	return SPLICE_OK;
+}
+
 /* Resolve the records of one table into @vals/@skip; the first failure. */
 static enum splice_cause splice_relocs_resolve(struct splice_upd *u, const struct splice_relocs *t,
 					       u64 *vals, u8 *skip, u32 *nskip, u32 *nearly)
@@ -199,7 +226,9 @@ static enum splice_cause splice_relocs_resolve(struct splice_upd *u, const struc
 				continue;
 			}
 			c = splice_reloc_target(u, r, strs + r->name, objname, unit, &sa);
-			if (c == SPLICE_OK && !splice_reloc_value(r, sa, &vals[i])) {
+			if (c == SPLICE_OK && (r->flags & SPLICE_RELOC_VALUE)) {
+				c = splice_reloc_read_value(u, r, strs + r->name, sa, w, &vals[i]);
+			} else if (c == SPLICE_OK && !splice_reloc_value(r, sa, &vals[i])) {
 				upd_err(u, "relocation at %pS: %s = %px out of range for type %u\n",
 					(void *)r->site, strs + r->name, (void *)sa, r->type);
 				c = SPLICE_UNEXPECTED;

@@ -69,6 +69,13 @@ struct splice_function {
 #define SPLICE_RELOC_EARLY	0x2	/* written when the module loads, before
 					 * the kernel's jump-label notifier reads
 					 * it: the key of a __jump_table entry */
+#define SPLICE_RELOC_VALUE	0x4	/* the field gets the value stored at
+					 * the symbol (the field's width of
+					 * bytes), not its address: a runtime
+					 * constant's immediate (6.11+), type
+					 * R_X86_64_64 or R_X86_64_8 */
+/* the version of a table with VALUE records (an older core refuses it) */
+#define SPLICE_RELOCS_VERSION_VALUE	3
 
 /*
  * A new-code module with EARLY records references this symbol, which
@@ -82,7 +89,7 @@ extern const int splice_early_relocs;
 struct splice_reloc {
 	u64 site;	/* address of the field (filled in by the loader) */
 	s64 addend;
-	u32 type;	/* R_X86_64_PC32, PLT32, 32, 32S, 64, PC64 */
+	u32 type;	/* R_X86_64_PC32, PLT32, 32, 32S, 64, PC64; 8 (VALUE) */
 	u32 flags;	/* SPLICE_RELOC_* */
 	u32 name;	/* offset of the symbol's name in the strings */
 	u32 pad;

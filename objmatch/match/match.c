@@ -644,6 +644,13 @@ static int compare_site(struct om_match *m, u32 s, u64 base, const struct om_msi
 		break;
 	case OM_SITE_PARAVIRT:
 		return compare_paravirt(m, s, base, site);
+	case OM_SITE_RUNTIME_CONST:
+		/* written at boot from the constant's variable: any value */
+		if (site->len != 8 && site->len != 1)
+			return -EINVAL;
+		logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: runtime constant, %u bytes",
+		      m->unit->name, sec_label(m, s), site->offset, site->len);
+		return 0;
 	default:
 		return -EINVAL;
 	}

@@ -36,6 +36,10 @@
  *    compared as plain bytes; sites marked OM_RELOC_SKIP are not compared at
  *    all (the kernel's loader rewrote the pre module's copy there, so neither
  *    the bytes nor a deduction can be trusted).
+ *  - A runtime constant's immediate (6.11+, runtime_const_ptr() and
+ *    runtime_const_shift_right_32() in built-in code), which the kernel
+ *    wrote once at boot where the object has a placeholder, may hold any
+ *    value; the instruction around it is compared.
  *  - A call to a static-call trampoline (__SCT__*) may have been rewritten to
  *    call its current target directly, or to a NOP: accepted, not learned.
  *  - A paravirt site the loader made into "call <pv_ops' function>" in the
@@ -92,6 +96,8 @@ enum om_msite_kind {
 	OM_SITE_JUMP_LABEL,	/* NOP or jmp to target, len 2 or 5 */
 	OM_SITE_SMP_LOCK,	/* 0xf0 (lock) or 0x3e (ds) */
 	OM_SITE_PARAVIRT,	/* a .parainstructions site, len bytes */
+	OM_SITE_RUNTIME_CONST,	/* the immediate of a runtime constant (6.11+):
+				 * len 8 (pointer) or 1 (shift), any value */
 };
 
 /* A place the kernel rewrites at run time, from the unit's special sections. */

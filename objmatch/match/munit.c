@@ -205,6 +205,38 @@ static int collect_direct_calls(struct om_munit_build *b, const struct om_object
 	return 0;
 }
 
+/*
+ * A runtime constant's table (arch_runtime_const()): each entry points
+ * (PC32, "1b - 8 - .") at an immediate in code, which the kernel wrote at
+ * boot.
+ */
+static int collect_runtime_consts(struct om_munit_build *b, const struct om_object *obj,
+				  const struct om_section *table, unsigned int width,
+				  const struct om_options *opts)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < table->nrelocs; i++) {
+		const struct om_reloc *r = &table->relocs[i];
+		const struct om_section *code;
+		uint64_t off;
+
+		if (r->offset % 4 || reloc_points_to(r, &code, &off) ||
+		    !(code->flags & OM_SEC_CODE) || off + width > code->size) {
+			om_diag(opts, OM_LOG_ERROR, obj, table, NULL, 0,
+				"entry at +0x%llx: cannot tell which code it points to",
+				(unsigned long long)r->offset);
+			return -EINVAL;
+		}
+		ret = add_site(b, code->index, (struct om_msite){
+			.offset = off, .kind = OM_SITE_RUNTIME_CONST, .len = width });
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int cmp_site(const void *a, const void *b)
 {
 	const struct om_msite *x = a, *y = b;
@@ -368,6 +400,7 @@ int om_munit_build(const struct om_object *obj, const char *const *funcs, size_t
 {
 	struct om_munit_build *b;
 	size_t i, nrel = 0, r;
+	unsigned int width;
 	int ret = -ENOMEM;
 
 	*out = NULL;
@@ -426,6 +459,8 @@ int om_munit_build(const struct om_object *obj, const char *const *funcs, size_t
 			ret = collect_paravirt(b, obj, sec, opts);
 		else if (!strcmp(sec->name, ".altinstructions"))
 			ret = collect_direct_calls(b, obj, sec, opts);
+		else if (arch_runtime_const(sec->name, &width))
+			ret = collect_runtime_consts(b, obj, sec, width, opts);
 		else
 			continue;
 		if (ret)

@@ -89,6 +89,8 @@ int nm_emit(struct nm *n)
 		if (nm_add_string(n, "", &empty))
 			goto out;
 	}
+	if (n->nvalue)
+		hdr.version = OM_NEWREL_VERSION_VALUE;
 	hdr.nrelocs = n->nrecs;
 	hdr.strings = sizeof(hdr) + n->nrecs * sizeof(struct om_newrel);
 	tsize = hdr.strings + n->strslen;

@@ -88,6 +88,7 @@ struct nm {
 	size_t strslen, strscap;
 	bool *used;		/* per symbol: a kept relocation leaves it to the loader */
 	size_t nearly;		/* records flagged EARLY (jump-label keys) */
+	size_t nvalue;		/* records flagged VALUE (runtime constants) */
 	/* __dyndbg: the pr_debug() descriptors kept code uses */
 	size_t dd;		/* its section, or 0 */
 	size_t ndd;		/* descriptors in it */
@@ -133,6 +134,7 @@ int nm_find_dyndbg(struct nm *n);
 
 /* newmod-reloc.c */
 int nm_add_string(struct nm *n, const char *s, uint32_t *off);
+int nm_runtime_consts(struct nm *n);
 int nm_relocate(struct nm *n);
 void nm_hide_and_weaken(struct nm *n);
 

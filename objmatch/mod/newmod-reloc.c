@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obj/arch.h"
 #include "obj/internal.h"
 #include "blob/blob.h"
 #include "mod/elfraw.h"
@@ -92,19 +93,14 @@ static int label(struct nm *n, size_t site_sec, const Elf64_Rela *r, const char 
  * finds the module's __jump_table entry by its code, wherever the entry
  * is (the kernel sorts the table when the module loads).
  */
-static int add_record(struct nm *n, size_t s, Elf64_Rela *r, uint32_t early, size_t code_sec,
-		      uint64_t code_off)
+/* A record whose field (@width bytes at @field of section @fsec) holds the canary. */
+static int push_record(struct nm *n, size_t recsec, const struct om_newrel *tmpl, const char *name,
+		       size_t fsec, uint64_t field, int width)
 {
 	struct om_elf *e = &n->e;
-	uint32_t type = ELF64_R_TYPE(r->r_info), flags;
-	int w = om_elf_reloc_width(type), ret;
-	const char *name;
-	int64_t addend;
 	struct om_newrel *rec;
+	int ret;
 
-	ret = label(n, s, r, &name, &addend, &flags);
-	if (ret)
-		return ret;
 	if (n->nrecs == n->caprecs) {
 		size_t cap = n->caprecs ? n->caprecs * 2 : 64;
 		struct om_newrel *p = realloc(n->recs, cap * sizeof(*p));
@@ -120,16 +116,117 @@ static int add_record(struct nm *n, size_t s, Elf64_Rela *r, uint32_t early, siz
 		n->caprecs = cap;
 	}
 	rec = &n->recs[n->nrecs];
-	*rec = (struct om_newrel){ .site = early ? code_off : r->r_offset, .addend = addend,
-				   .type = type, .flags = flags | early };
+	*rec = *tmpl;
 	ret = nm_add_string(n, name, &rec->name);
 	if (ret)
 		return ret;
-	n->recsec[n->nrecs++] = early ? code_sec : s;
-	if (early)
+	n->recsec[n->nrecs++] = recsec;
+	if (rec->flags & OM_NEWREL_EARLY)
 		n->nearly++;
-	memset(e->buf + e->sh[s].sh_offset + r->r_offset, OM_CANARY_BYTE, w);
-	r->r_info = ELF64_R_INFO(ELF64_R_SYM(r->r_info), R_X86_64_NONE);
+	if (rec->flags & OM_NEWREL_VALUE)
+		n->nvalue++;
+	memset(e->buf + e->sh[fsec].sh_offset + field, OM_CANARY_BYTE, width);
+	return 0;
+}
+
+static int add_record(struct nm *n, size_t s, Elf64_Rela *r, uint32_t early, size_t code_sec,
+		      uint64_t code_off)
+{
+	uint32_t type = ELF64_R_TYPE(r->r_info), flags;
+	const char *name;
+	int64_t addend;
+	int ret;
+
+	ret = label(n, s, r, &name, &addend, &flags);
+	if (ret)
+		return ret;
+	ret = push_record(n, early ? code_sec : s,
+			  &(struct om_newrel){ .site = early ? code_off : r->r_offset,
+					       .addend = addend, .type = type,
+					       .flags = flags | early },
+			  name, s, r->r_offset, om_elf_reloc_width(type));
+	if (!ret)
+		r->r_info = ELF64_R_INFO(ELF64_R_SYM(r->r_info), R_X86_64_NONE);
+	return ret;
+}
+
+/* The symbol @name of the object, defined or not; 0 if none. */
+static size_t sym_named(const struct nm *n, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < n->e.nsyms; i++)
+		if (ELF64_ST_TYPE(n->e.syms[i].st_info) != STT_SECTION &&
+		    !strcmp(om_elf_symname(&n->e, i), name))
+			return i;
+	return 0;
+}
+
+/*
+ * Runtime constants (arch_runtime_const(), 6.11+): kept code holding
+ * runtime_const_ptr(sym) or runtime_const_shift_right_32(v, sym) has the
+ * compiler's placeholder where the kernel wrote sym's value at boot, and
+ * the module loader never reads the runtime_* tables.  Each immediate of
+ * kept code becomes a VALUE record: splice-core writes what is stored at
+ * sym (8 bytes, or the low byte for a shift: what the kernel wrote) before
+ * the new code can run.  Example: filldir64's access_ok() in 6.12,
+ * "48 bf <77 x 8>" and {VALUE, R_X86_64_64, "USER_PTR_MAX"}.  The tables
+ * themselves stay hidden.
+ */
+int nm_runtime_consts(struct nm *n)
+{
+	struct om_elf *e = &n->e;
+	size_t s, i, nr, t, k;
+	unsigned int w;
+	const char *cname, *name;
+	Elf64_Rela *r;
+	int64_t off;
+	int ret;
+
+	for (s = 1; s < e->nsec; s++) {
+		cname = arch_runtime_const(om_elf_secname(e, s), &w);
+		if (!cname || !n->rela[s])
+			continue;
+		r = om_elf_relas(e, n->rela[s], &nr);
+		for (i = 0; i < nr; i++) {
+			if (ELF64_R_TYPE(r[i].r_info) == R_X86_64_NONE)
+				continue;
+			t = ELF64_R_SYM(r[i].r_info) < e->nsyms ?
+			    om_elf_symsec(e, ELF64_R_SYM(r[i].r_info)) : 0;
+			if (ELF64_R_TYPE(r[i].r_info) != R_X86_64_PC32 || !t) {
+				om_log(n->opts, OM_LOG_ERROR, "%s[%s]: entry at +0x%llx: "
+				       "cannot tell which code it points to", e->name,
+				       om_elf_secname(e, s), (unsigned long long)r[i].r_offset);
+				return -EINVAL;
+			}
+			off = nm_target_offset(n, s, &r[i]);
+			if (!n->keep[t] || nm_ballast(n, t, (uint64_t)off))
+				continue;	/* not new code */
+			if (!(e->sh[t].sh_flags & SHF_EXECINSTR) || e->sh[t].sh_type == SHT_NOBITS ||
+			    off < 0 || (uint64_t)off + w > e->sh[t].sh_size) {
+				om_log(n->opts, OM_LOG_ERROR, "%s[%s]: entry at +0x%llx: "
+				       "not an immediate in code", e->name,
+				       om_elf_secname(e, s), (unsigned long long)r[i].r_offset);
+				return -EINVAL;
+			}
+			k = sym_named(n, cname);
+			name = k && om_elf_symsec(e, k) ? nm_pre_name(n, cname) : cname;
+			if (nm_strset_has(&n->new_objs, cname)) {
+				nm_finding(n, t, (uint64_t)off, "runtime constant of a new variable:",
+					   cname);
+				continue;
+			}
+			ret = push_record(n, t, &(struct om_newrel){ .site = (uint64_t)off,
+				.type = w == 8 ? R_X86_64_64 : R_X86_64_8,
+				.flags = OM_NEWREL_VALUE |
+					 (k && om_elf_symsec(e, k) &&
+					  ELF64_ST_BIND(e->syms[k].st_info) == STB_LOCAL ?
+					  OM_NEWREL_LOCAL : 0) },
+				name, t, (uint64_t)off, (int)w);
+			if (ret)
+				return ret;
+		}
+	}
 	return 0;
 }
 

@@ -398,6 +398,8 @@ int om_newmod_rewrite(const struct om_newmod_opts *o, const struct om_options *o
 
 	/* what the loader can't resolve becomes a record */
 	if (!ret)
+		ret = nm_runtime_consts(&n);
+	if (!ret)
 		ret = nm_relocate(&n);
 	if (ret)
 		goto out;

@@ -29,6 +29,13 @@
 #define OM_NEWREL_EARLY		0x2	/* written when the module loads, before
 					 * the kernel's jump-label notifier reads
 					 * it: the key of a __jump_table entry */
+#define OM_NEWREL_VALUE		0x4	/* the field gets the value stored at the
+					 * symbol (its width of bytes), not an
+					 * address: a runtime constant's
+					 * immediate (6.11+), type R_X86_64_64
+					 * (pointer) or R_X86_64_8 (shift) */
+/* a table with VALUE records: a splice-core that can't write them refuses it */
+#define OM_NEWREL_VERSION_VALUE	3
 
 /*
  * A unit with EARLY records references this symbol, which splice-core
@@ -59,7 +66,7 @@ struct om_newrel_hdr {
 struct om_newrel {
 	uint64_t site;		/* filled by the loader: R_X86_64_64 to the field */
 	int64_t addend;
-	uint32_t type;		/* R_X86_64_PC32, PLT32, 32, 32S, 64, PC64 */
+	uint32_t type;		/* R_X86_64_PC32, PLT32, 32, 32S, 64, PC64; 8 (VALUE) */
 	uint32_t flags;		/* OM_NEWREL_* */
 	uint32_t name;		/* string offset: the symbol */
 	uint32_t pad;

@@ -147,21 +147,43 @@ unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entr
  */
 static const struct arch_special specials[] = {
 	/* first: other entries may point into its replacement fragments */
-	{ ".altinstructions",	 12, 0, 0, NULL, 0, 0, "alternatives" },
-	{ "__bug_table",	 12, 0, 0, NULL, 8, 2, "BUG/WARN sites" },
-	{ "__ex_table",		 12, 0, 0, NULL, 0, 0, "exception fixups" },
-	{ ".parainstructions",	 16, 10, 0, NULL, 0, 0, "paravirt patch sites" },
-	{ ".smp_locks",		  4, 0, 0, NULL, 0, 0, "lock prefixes" },
-	{ "__jump_table",	 16, 0, 0, NULL, 0, 0, "jump labels" },
-	{ ".static_call_sites",	  8, 0, 0, NULL, 0, 0, "static calls" },
-	{ ".retpoline_sites",	  4, 0, 0, NULL, 0, 0, "retpoline thunk calls" },
-	{ ".return_sites",	  4, 0, 0, NULL, 0, 0, "return thunk jumps" },
-	{ ".call_sites",	  4, 0, 0, NULL, 0, 0, "call depth tracking calls" },
-	{ "__mcount_loc",	  8, 0, 0, NULL, 0, 0, "ftrace sites" },
+	{ ".altinstructions",	 12, 0, 0, NULL, 0, 0, "alternatives", false },
+	{ "__bug_table",	 12, 0, 0, NULL, 8, 2, "BUG/WARN sites", false },
+	{ "__ex_table",		 12, 0, 0, NULL, 0, 0, "exception fixups", false },
+	{ ".parainstructions",	 16, 10, 0, NULL, 0, 0, "paravirt patch sites", false },
+	{ ".smp_locks",		  4, 0, 0, NULL, 0, 0, "lock prefixes", false },
+	{ "__jump_table",	 16, 0, 0, NULL, 0, 0, "jump labels", false },
+	{ ".static_call_sites",	  8, 0, 0, NULL, 0, 0, "static calls", false },
+	{ ".retpoline_sites",	  4, 0, 0, NULL, 0, 0, "retpoline thunk calls", false },
+	{ ".return_sites",	  4, 0, 0, NULL, 0, 0, "return thunk jumps", false },
+	{ ".call_sites",	  4, 0, 0, NULL, 0, 0, "call depth tracking calls", false },
+	{ "__mcount_loc",	  8, 0, 0, NULL, 0, 0, "ftrace sites", false },
 	/* before .orc_unwind, which pairs with it */
-	{ ".orc_unwind_ip",	  4, 0, 0, NULL, 0, 0, "ORC unwind addresses" },
-	{ ".orc_unwind",	  6, 0, -1, ".orc_unwind_ip", 0, 0, "ORC unwind entries" },
+	{ ".orc_unwind_ip",	  4, 0, 0, NULL, 0, 0, "ORC unwind addresses", false },
+	{ ".orc_unwind",	  6, 0, -1, ".orc_unwind_ip", 0, 0, "ORC unwind entries", false },
+	/* 6.11+: one table per constant (arch_runtime_const()) */
+	{ "runtime_ptr_",	  4, 0, 0, NULL, 0, 0, "runtime constants", true },
+	{ "runtime_shift_",	  4, 0, 0, NULL, 0, 0, "runtime constants", true },
 };
+
+const char *arch_runtime_const(const char *secname, unsigned int *width)
+{
+	static const struct { const char *prefix; unsigned int width; } kinds[] = {
+		{ "runtime_ptr_", 8 },
+		{ "runtime_shift_", 1 },
+	};
+	unsigned int i;
+	size_t len;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		len = strlen(kinds[i].prefix);
+		if (!strncmp(secname, kinds[i].prefix, len) && secname[len]) {
+			*width = kinds[i].width;
+			return secname + len;
+		}
+	}
+	return NULL;
+}
 
 unsigned int arch_alt_entsize(uint64_t size, size_t nrelocs, unsigned int *replen_off)
 {
@@ -208,7 +230,9 @@ const struct arch_special *arch_special(const char *name)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
-		if (!strcmp(specials[i].name, name))
+		if (specials[i].prefix ? !strncmp(specials[i].name, name, strlen(specials[i].name)) &&
+					 name[strlen(specials[i].name)]
+				       : !strcmp(specials[i].name, name))
 			return &specials[i];
 	return NULL;
 }

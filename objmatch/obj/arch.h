@@ -85,6 +85,8 @@ struct arch_special {
 	unsigned int mask_off, mask_len;
 	/* the kernel module loader needs them to run the code correctly */
 	const char *what;
+	/* @name is a prefix: one section per constant (runtime_ptr_USER_PTR_MAX) */
+	bool prefix;
 };
 
 /*
@@ -110,6 +112,18 @@ bool arch_alt_direct_call(const unsigned char *ent, unsigned int entsize,
 			  unsigned int *instrlen);
 /* Entry size of special section @sp in @sec (arch_alt_entsize() for .altinstructions). */
 unsigned int arch_special_entsize(const struct arch_special *sp, const struct om_section *sec);
+
+/*
+ * Runtime constants (6.11+, arch/x86/include/asm/runtime-const.h): in
+ * built-in code, runtime_const_ptr(sym) is "movabs $0x0123456789abcdef,
+ * %reg" and runtime_const_shift_right_32(v, sym) "shr $12, %reg", whose
+ * immediates the kernel overwrites once at boot with sym's value (all 8
+ * bytes; the low byte for a shift).  Each constant has its own table,
+ * runtime_ptr_<sym> or runtime_shift_<sym>, of s32 entries pointing
+ * (PC32) at the immediates.  For such a table: sym's name, and the
+ * immediate's width in *@width (8 or 1).  NULL for any other section.
+ */
+const char *arch_runtime_const(const char *secname, unsigned int *width);
 
 /* The special section named @name, or NULL. */
 const struct arch_special *arch_special(const char *name);

@@ -278,7 +278,17 @@ int special_attribute(struct differ *d, struct side *s)
 	 */
 	for (k = 0; k < nsp; k++) {
 		const struct om_section *sec = om_section_by_name(obj, sps[k].name);
+		size_t i;
 
+		if (sps[k].prefix) {
+			/* a table per constant: every section of the prefix */
+			for (i = 0; !err && i < obj->nsecs; i++)
+				if (arch_special(obj->secs[i].name) == &sps[k])
+					err = attribute_section(d, s, &obj->secs[i], &sps[k]);
+			if (err)
+				return err;
+			continue;
+		}
 		if (!sec)
 			continue;
 		err = attribute_section(d, s, sec, &sps[k]);

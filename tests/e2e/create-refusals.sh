@@ -66,12 +66,5 @@ refuse task_field 2 "include/linux/sched.h:$task_field_line: changes the layout 
 refuse unused_function 3 'no code change that runs: the patch only adds or removes functions nothing calls'
 refuse unique_counter 3 'no code change'
 refuse kvm_blank_line 3 'no code change'
-# 6.12 only: access_ok() in built-in code reads USER_PTR_MAX as a runtime
-# constant the kernel patches once at boot (runtime_ptr_USER_PTR_MAX, since
-# 6.11); a module's copy would keep the placeholder.  On 6.1 it applies
-# (E2E_APPLY).  docs/kernel-series.md, "The e2e suite on 6.12".
-case $series in
-6.12) refuse readdir_extable 2 'fs/readdir.o\[runtime_ptr_USER_PTR_MAX\]: section not understood has entries for changed function filldir64' ;;
-esac
 [ $fail = 0 ] && echo PASS
 exit $fail

@@ -52,6 +52,10 @@ static const struct expect cases[] = {
 	/* an alternative jumping back into its function: only the caller changed */
 	{ "alt-dead", 0,
 	  "changed alt_user\n" },
+	/* runtime constants (6.11+): their tables' entries belong to the
+	 * functions, rc_other's are unchanged */
+	{ "runtime-const", 0,
+	  "changed rc_user\n" },
 	{ "special", 0,
 	  "changed alt_change\n"
 	  "changed keyed\n"

@@ -486,6 +486,58 @@ START_TEST(smp_lock_prefix)
 }
 END_TEST
 
+/*
+ * A runtime constant's immediate (6.11+) holds what the kernel wrote at
+ * boot (USER_PTR_MAX, d_hash_shift's low byte), the object a placeholder:
+ * any value matches, the instruction around it does not change.
+ */
+START_TEST(runtime_constant_any_value)
+{
+	static const char *const f[] = { "c_runtime" };
+	static const u8 umax[8] = { 0x00, 0xf0, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x00 };
+	static const u8 shift = 0x11, rex = 0x4f;
+	struct run r = run_match("c.o", f, 1, 0);
+	const struct om_munit *u = om_munit_get(r.mb);
+	const struct om_msection *sec = NULL;
+	u32 i, ptr = 0, sh = 0, n = 0;
+
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	for (i = 0; i < u->nsections; i++)
+		if (!strcmp(u->sections[i].name, ".text.c_runtime"))
+			sec = &u->sections[i];
+	ck_assert_ptr_nonnull(sec);
+	for (i = 0; i < sec->nsites; i++) {
+		if (sec->sites[i].kind != OM_SITE_RUNTIME_CONST)
+			continue;
+		n++;
+		if (sec->sites[i].len == 8)
+			ptr = sec->sites[i].offset;
+		else if (sec->sites[i].len == 1)
+			sh = sec->sites[i].offset;
+	}
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_ne(ptr, 0);
+	ck_assert_uint_ne(sh, 0);
+	/* the placeholder is where the sites say */
+	ck_assert_uint_eq(sec->data[ptr], 0xef);
+	ck_assert_uint_eq(sec->data[ptr + 7], 0x01);
+	ck_assert_uint_eq(sec->data[sh], 12);
+	run_free(&r);
+
+	overlay(global("c_runtime") + ptr, umax, 8);	/* as the kernel wrote them */
+	overlay(global("c_runtime") + sh, &shift, 1);
+	r = run_match("c.o", f, 1, 0);
+	ck_assert_msg(r.ret == 0, "log:\n%s", ctx.log);
+	run_free(&r);
+
+	/* the movabs's register is code: another is no match */
+	overlay(global("c_runtime") + ptr - 2, &rex, 1);
+	r = run_match("c.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(return_thunk_and_retpoline_rewrites)
 {
 	static const char *const f[] = { "a_indirect" };
@@ -1230,6 +1282,7 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_test(rw, ftrace_nop_tolerated);
 	tcase_add_test(rw, jump_label_either_state);
 	tcase_add_test(rw, smp_lock_prefix);
+	tcase_add_test(rw, runtime_constant_any_value);
 	tcase_add_test(rw, return_thunk_and_retpoline_rewrites);
 	suite_add_tcase(s, rw);
 

@@ -417,6 +417,54 @@ START_TEST(dead_alternative_fragment)
 END_TEST
 
 /*
+ * fixtures/objmatch/runtime-const.c: rc_user's two runtime constants
+ * become VALUE records (64 for the pointer, 8 for the shift's byte), named
+ * by the constant's variable (a static: LOCAL), each field the canary; the
+ * table is of version 3, which an older splice-core refuses; rc_other
+ * (not kept) gets none, and the runtime_* tables are not kept.
+ */
+START_TEST(runtime_constants_are_value_records)
+{
+	static const char *const changed[] = { "rc_user" };
+	struct om_elf e;
+	struct rec ptr, sh;
+	size_t t, code, i, n = 0;
+	const unsigned char *p;
+	const struct om_newrel_hdr *h;
+
+	rewrite_fixture("runtime-const", changed, 1, &e);
+	ptr = find_record(&e, "rc_table");
+	sh = find_record(&e, "rc_shift");
+	ck_assert_uint_eq(ptr.r->flags, OM_NEWREL_VALUE | OM_NEWREL_LOCAL);
+	ck_assert_uint_eq(ptr.r->type, R_X86_64_64);
+	ck_assert_uint_eq(sh.r->flags, OM_NEWREL_VALUE);
+	ck_assert_uint_eq(sh.r->type, R_X86_64_8);
+	ck_assert_int_eq(ptr.r->addend, 0);
+	code = section(&e, ".text.rc_user");
+	p = e.buf + e.sh[code].sh_offset;
+	/* the sites: in rc_user's code, after "mov $imm64" and "shr $imm8" */
+	ck_assert_uint_eq(om_elf_symsec(&e, ELF64_R_SYM(ptr.site->r_info)), code);
+	ck_assert_uint_eq(om_elf_symsec(&e, ELF64_R_SYM(sh.site->r_info)), code);
+	for (i = 0; i < 8; i++)
+		ck_assert_uint_eq(p[ptr.site->r_addend + i], OM_CANARY_BYTE);
+	ck_assert_uint_eq(p[ptr.site->r_addend - 1] & 0xf8, 0xb8);	/* movabs */
+	ck_assert_uint_eq(p[sh.site->r_addend], OM_CANARY_BYTE);
+	ck_assert_uint_eq(p[sh.site->r_addend - 2], 0xc1);		/* shr $imm8 */
+	t = section(&e, ".splice.relocs");
+	h = (const void *)(e.buf + e.sh[t].sh_offset);
+	ck_assert_uint_eq(h->version, OM_NEWREL_VERSION_VALUE);
+	for (i = 0; i < h->nrelocs; i++)
+		n += !!(((const struct om_newrel *)(h + 1))[i].flags & OM_NEWREL_VALUE);
+	ck_assert_uint_eq(n, 2);	/* rc_other's constant is not new code */
+	for (i = 1; i < e.nsec; i++)
+		ck_assert_msg(!(e.sh[i].sh_flags & SHF_ALLOC) ||
+			      strncmp(om_elf_secname(&e, i), "runtime_", 8),
+			      "%s kept", om_elf_secname(&e, i));
+	om_elf_free(&e);
+}
+END_TEST
+
+/*
  * uses_statics prints its statics (fixtures/objmatch/static-local.c); a new
  * function's statics of the same names renumbered them in the post object
  * (stfu.2 -> stfu.4, inited.1 -> inited.3).  The records name the pre
@@ -584,6 +632,7 @@ static Suite *objmatch_newmod_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, shared_section_kept_whole);
 	tcase_add_test(tc, dead_alternative_fragment);
+	tcase_add_test(tc, runtime_constants_are_value_records);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("static-locals");
 	tcase_set_timeout(tc, 60);
