@@ -184,8 +184,8 @@ static enum splice_cause splice_reloc_read_value(struct splice_upd *u, const str
 			(void *)r->site, name, (void *)sa);
 		return SPLICE_UNEXPECTED;
 	}
-	upd_info(u, "relocation at %pS: runtime constant %s = 0x%llx\n", (void *)r->site, name,
-		 (unsigned long long)*val);
+	upd_info(u, "relocation at %pS: runtime constant %s = 0x%llx (%d bytes)\n", (void *)r->site, name,
+		 (unsigned long long)*val, w);
 	return SPLICE_OK;
 }
 

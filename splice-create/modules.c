@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "create.h"
+#include "mod/elfraw.h"
 
 #ifndef SPLICE_BINDIR
 #define SPLICE_BINDIR "/usr/local/bin"
@@ -189,7 +190,7 @@ static void kbuild_argv(struct argv *a, const char *kb, const char *core, const 
  * modpost runs, once; the two compile in parallel.
  */
 static int kbuild(const struct sc_opts *opts, const char *kb, const char *core,
-		  const char *dir)
+		  const char *dir, char **outp)
 {
 	struct argv a = { 0 };
 	char *out = NULL, jobs[32];
@@ -210,9 +211,73 @@ static int kbuild(const struct sc_opts *opts, const char *kb, const char *core,
 	} else if (!err && out) {
 		sc_verbose(&opts->log, "%s", out);
 	}
-	free(out);
+	*outp = out;
 	argv_free(&a);
 	return err;
+}
+
+static bool config_has(const char *kb, const char *line)
+{
+	char *path = NULL, buf[256];
+	bool found = false;
+	FILE *f;
+
+	if (asprintf(&path, "%s/.config", kb) < 0)
+		return false;
+	f = fopen(path, "r");
+	while (f && !found && fgets(buf, sizeof(buf), f))
+		found = !strncmp(buf, line, strlen(line)) && buf[strlen(line)] == '\n';
+	if (f)
+		fclose(f);
+	free(path);
+	return found;
+}
+
+static void elf_log(void *ctx, enum om_log_level level, const char *msg)
+{
+	(void)ctx;
+	if (level == OM_LOG_ERROR)
+		sc_err("%s", msg);
+}
+
+/*
+ * objtool, which kbuild runs on the module (6.12: on the linked module,
+ * with --orc, --rethunk, --ibt), gives up on code it can't follow ("can't
+ * find jump dest instruction") and then writes none of its tables: no ORC
+ * (a task in the new code can't be unwound reliably, so no stack check can
+ * pass it), no .return_sites (the new code's returns would go through the
+ * kernel's unpatched __x86_return_thunk), no .call_sites.  With
+ * CONFIG_UNWINDER_ORC, a new-code module without ORC is such a failure:
+ * refused as a tool failure, naming objtool's complaint.
+ */
+static int check_objtool(const char *kb, const char *ko, const char *kbuild_out)
+{
+	struct om_options o = { .log = elf_log, .log_level = OM_LOG_ERROR };
+	struct om_elf e;
+	const char *p, *nl;
+	bool orc = false;
+	size_t i;
+	int err;
+
+	if (!config_has(kb, "CONFIG_UNWINDER_ORC=y"))
+		return 0;
+	err = om_elf_open(&e, ko, &o);
+	if (err)
+		return err;
+	for (i = 1; i < e.nsec; i++)
+		if (!strcmp(om_elf_secname(&e, i), ".orc_unwind_ip") && e.sh[i].sh_size)
+			orc = true;
+	om_elf_free(&e);
+	if (orc)
+		return 0;
+	for (p = kbuild_out; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (strstr(p, "objtool") && (!nl || strstr(p, "objtool") < nl))
+			fprintf(stderr, "%.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
+	}
+	sc_err("%s: no ORC unwind data: objtool gave up on the new code (above); such a module "
+	       "could not be unwound, and its returns would skip the return thunk", ko);
+	return -EPROTO;
 }
 
 static int write_kbuild(const char *dir, size_t npre)
@@ -364,7 +429,7 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	char *mkpre = NULL, *mknew = NULL, *core = NULL, *kb = NULL;
 	char *symvers = NULL, *core_symvers = NULL, *moddir = NULL, *new_dir = NULL;
 	char *mods_dir = NULL;
-	char *units = NULL, new_name[64];
+	char *units = NULL, new_name[64], *kbuild_out = NULL;
 	char (*pre_name)[64] = NULL;
 	size_t *pre_unit = NULL;
 	struct argv a = { 0 };
@@ -463,7 +528,16 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	if (err || reasons->n)
 		goto out;
 
-	err = kbuild(opts, kb, core, mods_dir);
+	err = kbuild(opts, kb, core, mods_dir, &kbuild_out);
+	if (!err) {
+		char *ko = NULL;
+
+		if (asprintf(&ko, "%s/%s.ko", new_dir, new_name) < 0)
+			err = -ENOMEM;
+		else
+			err = check_objtool(kb, ko, kbuild_out);
+		free(ko);
+	}
 	if (!err && mkdir(moddir, 0755)) {
 		err = -errno;
 		sc_err("%s: %s", moddir, strerror(errno));
@@ -515,6 +589,7 @@ out:
 	free(new_dir);
 	free(mods_dir);
 	free(units);
+	free(kbuild_out);
 	free(pre_name);
 	free(pre_unit);
 	return err;

@@ -384,10 +384,47 @@ int nm_relocate(struct nm *n)
  * reaches them through records; another unit linked into the same module
  * must not bind to them).
  */
+/*
+ * The relocations of kept code that became records or dead (R_X86_64_NONE)
+ * still name their symbol.  A local one in a hidden section (a static
+ * function the new code tail-calls: "jmp .text.__d_lookup_rcu_op_compare"
+ * in 6.12's __d_lookup_rcu) is a jump into code that is no longer there
+ * for objtool, which 6.12 runs on the linked module: "can't find jump dest
+ * instruction", and objtool gives up on the whole module, which then has
+ * no .return_sites (its returns go through the unpatched
+ * __x86_return_thunk: "Unpatched return thunk in use" at the first
+ * return), no .call_sites and no ORC.  Such a relocation names the null
+ * symbol instead: to objtool an external call, to the loader nothing.
+ */
+static void unname_hidden_targets(struct nm *n)
+{
+	struct om_elf *e = &n->e;
+	size_t s, i, nr, symi, t;
+	Elf64_Rela *r;
+
+	for (s = 1; s < e->nsec; s++) {
+		if (!n->keep[s] || !n->rela[s] || !(e->sh[s].sh_flags & SHF_EXECINSTR))
+			continue;
+		r = om_elf_relas(e, n->rela[s], &nr);
+		for (i = 0; i < nr; i++) {
+			symi = ELF64_R_SYM(r[i].r_info);
+			if (ELF64_R_TYPE(r[i].r_info) != R_X86_64_NONE || !symi || symi >= e->nsyms)
+				continue;
+			t = om_elf_symsec(e, symi);
+			if (t && !n->keep[t] &&
+			    (ELF64_ST_TYPE(e->syms[symi].st_info) == STT_SECTION ||
+			     ELF64_ST_BIND(e->syms[symi].st_info) == STB_LOCAL))
+				r[i].r_info = ELF64_R_INFO(0, R_X86_64_NONE);
+		}
+	}
+}
+
 void nm_hide_and_weaken(struct nm *n)
 {
 	struct om_elf *e = &n->e;
 	size_t i;
+
+	unname_hidden_targets(n);
 
 	for (i = 1; i < e->nsec; i++) {
 		if (!strcmp(om_elf_secname(e, i), ".modinfo"))
