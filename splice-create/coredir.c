@@ -66,7 +66,7 @@ int sc_core_pick(const struct sc_core_where *w, const char *release, char **core
 	*core = NULL;
 	*symvers = NULL;
 	if (!dir || !readable(dir, "splice.h")) {
-		sc_err("splice-core's splice.h not found in %s: build splice-core (make), install "
+		sc_err("splice-core's splice.h and Module.symvers not found in %s: build splice-core (make), install "
 		       "splice (make install), or give --core DIR", dir ? dir : "(none)");
 		return -ENOENT;
 	}

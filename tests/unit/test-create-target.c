@@ -55,6 +55,32 @@ START_TEST(olddefconfig_adds_nothing)
 }
 END_TEST
 
+/* 6.12's Rust symbols, with a rustc on PATH where Debian's build had none */
+START_TEST(olddefconfig_rustc_adds_nothing)
+{
+	const char *boot612 = write_config("boot612",
+		"CONFIG_SMP=y\nCONFIG_RUSTC_VERSION=0\nCONFIG_RUSTC_LLVM_VERSION=0\n"
+		"# CONFIG_RUST is not set\n");
+	const char *tree612 = write_config("tree612",
+		"CONFIG_SMP=y\nCONFIG_RUSTC_VERSION=109500\nCONFIG_RUSTC_LLVM_VERSION=220102\n"
+		"CONFIG_RUSTC_HAS_UNNECESSARY_TRANSMUTES=y\nCONFIG_RUST_IS_AVAILABLE=y\n"
+		"# CONFIG_RUST is not set\n");
+	const char *rust612 = write_config("rust612",
+		"CONFIG_SMP=y\nCONFIG_RUSTC_VERSION=109500\nCONFIG_RUST=y\n");
+	char *first = (char *)"unset";
+	size_t n = 99;
+
+	ck_assert_int_eq(sc_config_files_compare(boot612, tree612, &n, &first), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(first);
+	/* what Rust enables is compared */
+	ck_assert_int_eq(sc_config_files_compare(boot612, rust612, &n, &first), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(first, "CONFIG_RUST");
+	free(first);
+}
+END_TEST
+
 START_TEST(code_symbols_differ)
 {
 	const char *a = write_config("a", "CONFIG_SMP=y\nCONFIG_EXT4_FS=m\nCONFIG_HZ=250\n");
@@ -369,6 +395,7 @@ static Suite *create_target_suite(void)
 	TCase *tc = tcase_create("config");
 
 	tcase_add_test(tc, olddefconfig_adds_nothing);
+	tcase_add_test(tc, olddefconfig_rustc_adds_nothing);
 	tcase_add_test(tc, code_symbols_differ);
 	tcase_add_test(tc, empty_file_is_no_config);
 	suite_add_tcase(s, tc);
