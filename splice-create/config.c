@@ -7,7 +7,9 @@
  * linux-headers-R, and a tree's .config made from either by `make
  * olddefconfig`.  olddefconfig adds default-only symbols (BUILD_SALT="",
  * MODULE_SIG_ALL, MODULE_SIG_KEY, SYSTEM_TRUSTED_KEYS="") and rewrites the
- * toolchain's (CC_VERSION_TEXT "gcc" for Debian's "gcc-12").  None of these
+ * toolchain's (CC_VERSION_TEXT "gcc" for Debian's "gcc-12"; on 6.12
+ * RUSTC_VERSION and the other RUSTC_ symbols of whatever rustc is on PATH,
+ * where Debian's build had none).  None of these
  * reaches a function's code: the build salt is an ELF note, the signing
  * symbols are used by modules_install and sign-file, the toolchain symbols
  * describe the compiler (checked on their own, sc_target_resolve()).  So
@@ -28,6 +30,12 @@ static const char *const no_code[] = {
 	"CONFIG_CC_VERSION_TEXT=", "CONFIG_GCC_VERSION=", "CONFIG_CLANG_VERSION=",
 	"CONFIG_AS_VERSION=", "CONFIG_LD_VERSION=", "CONFIG_LLD_VERSION=",
 	"CONFIG_PAHOLE_VERSION=", "CONFIG_AS_IS_", "CONFIG_LD_IS_",
+	/*
+	 * Rust's, since 6.12 read from the rustc on PATH by olddefconfig (0
+	 * in Debian's build): what they enable is a symbol of its own
+	 * (CONFIG_RUST), compared
+	 */
+	"CONFIG_RUSTC_", "CONFIG_RUST_IS_AVAILABLE=", "CONFIG_BINDGEN_VERSION_TEXT=",
 	/* an ELF note, not code */
 	"CONFIG_BUILD_SALT=",
 	/* signing and keyrings of the build, not of the code */

@@ -492,7 +492,8 @@ struct sc_target {
 	char *release;		/* "6.1.0-55-amd64" */
 	char *kernel_build;	/* its build directory (headers) */
 	char *config;		/* the configuration to build with */
-	char *core;		/* splice-core's splice.h and Module.symvers */
+	char *core;		/* splice-core's splice.h and include/ */
+	char *core_symvers;	/* splice-core's Module.symvers, built for release */
 	const char *how;	/* how the release was found, for -v */
 };
 
@@ -504,6 +505,25 @@ struct sc_opts;
  * message that says what to install or pass.
  */
 int sc_target_resolve(const struct sc_opts *opts, const char *tree, struct sc_target *t);
+
+/* ------------------------------------------------------------ coredir.c */
+
+/* Where splice-core's files may be (coredir.c says which is taken). */
+struct sc_core_where {
+	const char *given;	 /* --core or $SPLICE_CORE_DIR: taken as it is */
+	const char *dir;	 /* the build tree's splice-core, else $(pkglibdir)/core */
+	const char *dir_release; /* the kernel dir's Module.symvers is for; NULL: not known */
+	const char *dkms_tree;	 /* /var/lib/dkms */
+	const char *version;	 /* splice's version, DKMS's for splice-core */
+};
+
+/*
+ * splice-core's interface directory (@core) and a Module.symvers built for
+ * @release (@symvers): a given directory as it is; else @w->dir with its
+ * own Module.symvers when that is built for @release, else with DKMS's
+ * for @release.  Fails (-ENOENT) with a message that says what to do.
+ */
+int sc_core_pick(const struct sc_core_where *w, const char *release, char **core, char **symvers);
 void sc_target_free(struct sc_target *t);
 /* UTS_RELEASE of a prepared tree or build directory (malloc'ed), or NULL. */
 char *sc_uts_release(const char *dir);

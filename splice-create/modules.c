@@ -148,7 +148,8 @@ static int run_tool(const struct sc_opts *opts, struct argv *a, struct sc_reason
 	return err;
 }
 
-static void kbuild_argv(struct argv *a, const char *kb, const char *core, const char *dir)
+static void kbuild_argv(struct argv *a, const char *kb, const char *core,
+			const char *core_symvers, const char *dir)
 {
 	char *s;
 
@@ -175,7 +176,7 @@ static void kbuild_argv(struct argv *a, const char *kb, const char *core, const 
 	} else {
 		a->err = -ENOMEM;
 	}
-	if (asprintf(&s, "KBUILD_EXTRA_SYMBOLS=%s/Module.symvers", core) > 0) {
+	if (asprintf(&s, "KBUILD_EXTRA_SYMBOLS=%s", core_symvers) > 0) {
 		arg(a, s);
 		free(s);
 	} else {
@@ -190,13 +191,13 @@ static void kbuild_argv(struct argv *a, const char *kb, const char *core, const 
  * modpost runs, once; the two compile in parallel.
  */
 static int kbuild(const struct sc_opts *opts, const char *kb, const char *core,
-		  const char *dir, char **outp)
+		  const char *core_symvers, const char *dir, char **outp)
 {
 	struct argv a = { 0 };
 	char *out = NULL, jobs[32];
 	int code, err;
 
-	kbuild_argv(&a, kb, core, dir);
+	kbuild_argv(&a, kb, core, core_symvers, dir);
 	snprintf(jobs, sizeof(jobs), "-j%u", opts->jobs);
 	arg(&a, jobs);
 	if (a.err) {
@@ -460,7 +461,7 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	err = -ENOMEM;
 	snprintf(new_name, sizeof(new_name), "splice_%s_new", m->id);
 	if (asprintf(&symvers, "%s/Module.symvers", kb) < 0 ||
-	    asprintf(&core_symvers, "%s/Module.symvers", core) < 0 ||
+	    !(core_symvers = strdup(opts->target.core_symvers)) ||
 	    asprintf(&moddir, "%s/modules", staging) < 0 ||
 	    asprintf(&mods_dir, "%s/mod", workdir) < 0 ||
 	    asprintf(&new_dir, "%s/new", mods_dir) < 0)
@@ -528,7 +529,7 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 	if (err || reasons->n)
 		goto out;
 
-	err = kbuild(opts, kb, core, mods_dir, &kbuild_out);
+	err = kbuild(opts, kb, core, core_symvers, mods_dir, &kbuild_out);
 	if (!err) {
 		char *ko = NULL;
 

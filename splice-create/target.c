@@ -329,33 +329,49 @@ char *sc_exe_dir(void)
 	return strdup(exe);
 }
 
+#ifndef SPLICE_CORE_RELEASE
+#define SPLICE_CORE_RELEASE "unknown"
+#endif
+
 /*
- * splice-core's splice.h and Module.symvers: --core, $SPLICE_CORE_DIR,
- * ../splice-core next to the binary (the build tree), SPLICE_PKGLIBDIR/core.
+ * splice-core's files for @release (coredir.c): --core or $SPLICE_CORE_DIR
+ * as given; else ../splice-core next to the binary (the build tree), else
+ * SPLICE_PKGLIBDIR/core, both built for configure's kernel
+ * (SPLICE_CORE_RELEASE), with DKMS's Module.symvers ($SPLICE_DKMS_TREE,
+ * /var/lib/dkms) when the target is another kernel.
  */
-static char *find_core(const struct sc_opts *opts)
+static int find_core(const struct sc_opts *opts, const char *release, struct sc_target *t)
 {
 	const char *env = getenv("SPLICE_CORE_DIR");
-	char *dir, *path = NULL;
+	const char *dkms = getenv("SPLICE_DKMS_TREE");
+	char *exe, *built = NULL, *given = NULL, *dir = NULL;
+	struct sc_core_where w = {
+		.dir_release = strcmp(SPLICE_CORE_RELEASE, "unknown") ? SPLICE_CORE_RELEASE : NULL,
+		.dkms_tree = dkms && *dkms ? dkms : "/var/lib/dkms",
+		.version = PACKAGE_VERSION,
+	};
+	int err;
 
-	const char *given = opts->core_dir ? opts->core_dir : (env && *env ? env : NULL);
+	if (opts->core_dir || (env && *env)) {
+		const char *g = opts->core_dir ? opts->core_dir : env;
 
-	if (given) {
-		path = realpath(given, NULL);
-		return path ? path : strdup(given);
+		given = realpath(g, NULL);
+		w.given = given ? given : g;
 	}
-	dir = sc_exe_dir();
-	if (dir && asprintf(&path, "%s/../splice-core", dir) > 0 &&
-	    has_file(path, "splice.h") && has_file(path, "Module.symvers")) {
-		char *abs = realpath(path, NULL);
-
-		free(path);
-		free(dir);
-		return abs;
-	}
-	free(path);
+	exe = sc_exe_dir();
+	if (exe && asprintf(&built, "%s/../splice-core", exe) > 0 &&
+	    has_file(built, "splice.h") && has_file(built, "Module.symvers"))
+		dir = realpath(built, NULL);
+	w.dir = dir ? dir : SPLICE_PKGLIBDIR "/core";
+	err = sc_core_pick(&w, release, &t->core, &t->core_symvers);
+	if (!err)
+		sc_verbose(&opts->log, "splice-core: %s, Module.symvers %s%s", t->core,
+			   t->core_symvers, w.given ? " (given)" : "");
+	free(exe);
+	free(built);
+	free(given);
 	free(dir);
-	return strdup(SPLICE_PKGLIBDIR "/core");
+	return err;
 }
 
 /* The Debian package that owns @path, and its version ("6.1.192-1"), or NULL. */
@@ -588,14 +604,9 @@ int sc_target_resolve(const struct sc_opts *opts, const char *tree, struct sc_ta
 			   "version is not checked", t->kernel_build);
 	check_compiler(opts, t->config);
 
-	t->core = find_core(opts);
-	if (!t->core || !has_file(t->core, "splice.h") || !has_file(t->core, "Module.symvers")) {
-		sc_err("splice-core's splice.h and Module.symvers not found in %s: build "
-		       "splice-core (make), install splice (make install), or give --core DIR",
-		       t->core ? t->core : "(none)");
-		err = -ENOENT;
+	err = find_core(opts, t->release, t);
+	if (err)
 		goto out;
-	}
 	sc_verbose(&opts->log, "target kernel %s (%s): build directory %s, configuration %s; "
 		   "tree %s is Linux %s", t->release, t->how, t->kernel_build, t->config, tree, tver);
 out:
@@ -612,5 +623,6 @@ void sc_target_free(struct sc_target *t)
 	free(t->kernel_build);
 	free(t->config);
 	free(t->core);
+	free(t->core_symvers);
 	memset(t, 0, sizeof(*t));
 }

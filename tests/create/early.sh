@@ -115,5 +115,15 @@ refused output-file "$htree" "-o $work/file: not a directory" --kernel-build "$k
 refused no-core "$htree" "splice.h and Module.symvers not found in $work/none" \
 	--kernel-build "$kb" --core "$work/none" "$patch"
 
+# splice-core's Module.symvers built for another kernel (the build tree's,
+# configure's $release) and DKMS has built none for the target (only for
+# another): the modules would not load (their CRCs), so refused
+fake_build "$work/other/linux-headers-6.1.0-98-amd64" 6.1.0-98-amd64 "$version" "$config"
+mkdir -p "$work/dkms/splice-core/0.1.0/6.1.0-97-amd64/x86_64" &&
+	touch "$work/dkms/splice-core/0.1.0/6.1.0-97-amd64/x86_64/Module.symvers" || exit 1
+SPLICE_DKMS_TREE=$work/dkms refused core-other-kernel "$htree" \
+	"no splice-core built for 6.1.0-98-amd64: .*/Module.symvers is for $release, and DKMS has built none for it \($work/dkms/splice-core/[0-9.]+/6.1.0-98-amd64/\).*dkms install splice-core/[0-9.]+ -k 6.1.0-98-amd64" \
+	--kernel-build "$work/other/linux-headers-6.1.0-98-amd64" "$patch"
+
 [ $fail = 0 ] && echo "PASS"
 exit $fail

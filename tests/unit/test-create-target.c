@@ -55,6 +55,32 @@ START_TEST(olddefconfig_adds_nothing)
 }
 END_TEST
 
+/* 6.12's Rust symbols, with a rustc on PATH where Debian's build had none */
+START_TEST(olddefconfig_rustc_adds_nothing)
+{
+	const char *boot612 = write_config("boot612",
+		"CONFIG_SMP=y\nCONFIG_RUSTC_VERSION=0\nCONFIG_RUSTC_LLVM_VERSION=0\n"
+		"# CONFIG_RUST is not set\n");
+	const char *tree612 = write_config("tree612",
+		"CONFIG_SMP=y\nCONFIG_RUSTC_VERSION=109500\nCONFIG_RUSTC_LLVM_VERSION=220102\n"
+		"CONFIG_RUSTC_HAS_UNNECESSARY_TRANSMUTES=y\nCONFIG_RUST_IS_AVAILABLE=y\n"
+		"# CONFIG_RUST is not set\n");
+	const char *rust612 = write_config("rust612",
+		"CONFIG_SMP=y\nCONFIG_RUSTC_VERSION=109500\nCONFIG_RUST=y\n");
+	char *first = (char *)"unset";
+	size_t n = 99;
+
+	ck_assert_int_eq(sc_config_files_compare(boot612, tree612, &n, &first), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(first);
+	/* what Rust enables is compared */
+	ck_assert_int_eq(sc_config_files_compare(boot612, rust612, &n, &first), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(first, "CONFIG_RUST");
+	free(first);
+}
+END_TEST
+
 START_TEST(code_symbols_differ)
 {
 	const char *a = write_config("a", "CONFIG_SMP=y\nCONFIG_EXT4_FS=m\nCONFIG_HZ=250\n");
@@ -283,12 +309,93 @@ START_TEST(tree_version_read)
 }
 END_TEST
 
+/*
+ * splice-core's files: the installed (or build tree's) core is built for
+ * configure's kernel; another target takes DKMS's Module.symvers for it.
+ */
+static void core_where(struct sc_core_where *w, char *dkms, size_t len)
+{
+	snprintf(dkms, len, "%s/dkms", test_tmpdir());
+	memset(w, 0, sizeof(*w));
+	w->dir = fake_core();
+	w->dir_release = "6.1.0-57-amd64";
+	w->dkms_tree = dkms;
+	w->version = "0.1.0";
+}
+
+START_TEST(core_built_for_the_target)
+{
+	struct sc_core_where w;
+	char dkms[4096], want[4200], *core, *symvers;
+
+	core_where(&w, dkms, sizeof(dkms));
+	ck_assert_int_eq(sc_core_pick(&w, "6.1.0-57-amd64", &core, &symvers), 0);
+	snprintf(want, sizeof(want), "%s/Module.symvers", w.dir);
+	ck_assert_str_eq(core, w.dir);
+	ck_assert_str_eq(symvers, want);
+	free(core);
+	free(symvers);
+	/* a core whose kernel is not known is taken as it is */
+	w.dir_release = NULL;
+	ck_assert_int_eq(sc_core_pick(&w, "6.12.118+deb12-amd64", &core, &symvers), 0);
+	ck_assert_str_eq(symvers, want);
+	free(core);
+	free(symvers);
+}
+END_TEST
+
+START_TEST(core_of_another_kernel_takes_dkms)
+{
+	struct sc_core_where w;
+	char dkms[4096], want[4300], *core, *symvers;
+	const char *rel = "6.12.118+deb12-amd64";
+
+	core_where(&w, dkms, sizeof(dkms));
+	snprintf(want, sizeof(want), "%s/splice-core/0.1.0/%s/x86_64/Module.symvers", dkms, rel);
+	ck_assert_int_eq(test_system("mkdir -p \"$(dirname '%s')\" && touch '%s'", want, want), 0);
+	ck_assert_int_eq(sc_core_pick(&w, rel, &core, &symvers), 0);
+	/* the interface from the core, the CRCs from DKMS's build for the target */
+	ck_assert_str_eq(core, w.dir);
+	ck_assert_str_eq(symvers, want);
+	free(core);
+	free(symvers);
+	/* another version's DKMS build is not splice's */
+	w.version = "0.0.9";
+	ck_assert_int_eq(sc_core_pick(&w, rel, &core, &symvers), -ENOENT);
+	ck_assert_ptr_null(core);
+	ck_assert_ptr_null(symvers);
+}
+END_TEST
+
+START_TEST(core_of_another_kernel_without_dkms_refused)
+{
+	struct sc_core_where w;
+	char dkms[4096], *core, *symvers;
+
+	core_where(&w, dkms, sizeof(dkms));
+	ck_assert_int_eq(sc_core_pick(&w, "6.1.0-55-amd64", &core, &symvers), -ENOENT);
+	ck_assert_ptr_null(core);
+	ck_assert_ptr_null(symvers);
+	/* given (--core): taken as it is, whatever it was built for */
+	w.given = w.dir;
+	ck_assert_int_eq(sc_core_pick(&w, "6.1.0-55-amd64", &core, &symvers), 0);
+	ck_assert_str_eq(core, w.given);
+	free(core);
+	free(symvers);
+	/* no splice.h: refused */
+	w.given = test_tmpdir();
+	ck_assert_int_eq(sc_core_pick(&w, "6.1.0-57-amd64", &core, &symvers), -ENOENT);
+	ck_assert_ptr_null(core);
+}
+END_TEST
+
 static Suite *create_target_suite(void)
 {
 	Suite *s = suite_create("create-target");
 	TCase *tc = tcase_create("config");
 
 	tcase_add_test(tc, olddefconfig_adds_nothing);
+	tcase_add_test(tc, olddefconfig_rustc_adds_nothing);
 	tcase_add_test(tc, code_symbols_differ);
 	tcase_add_test(tc, empty_file_is_no_config);
 	suite_add_tcase(s, tc);
@@ -302,6 +409,11 @@ static Suite *create_target_suite(void)
 	tcase_add_test(tc, not_a_tree_refused);
 	tcase_add_test(tc, missing_core_refused);
 	tcase_add_test(tc, tree_version_read);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("core");
+	tcase_add_test(tc, core_built_for_the_target);
+	tcase_add_test(tc, core_of_another_kernel_takes_dkms);
+	tcase_add_test(tc, core_of_another_kernel_without_dkms_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
