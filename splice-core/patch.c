@@ -594,10 +594,10 @@ fail:
  * No kprobe may be registered where the switch of the functions of @u in
  * @part writes or makes code stop running (splice_kprobe_at() says why
  * registered, not only armed, matters): for an apply, in the whole
- * replaced function (its site, and code that stops running, where a probe
- * registered now would be armed later over a jump it did not see); for an
- * undo, in the 5 bytes of the jump it takes away.  code_probed otherwise,
- * naming each probe:
+ * replaced function and its .cold part (the site, where a probe registered
+ * now would be armed later over a jump it did not see, and code that stops
+ * running); for an undo, in the 5 bytes of the jump it takes away.
+ * code_probed otherwise, naming each probe:
  *   splice: module_binfmt: bm_status_read: kprobe at bm_status_read+0x9/0xb0 [binfmt_misc] (disabled) in the replaced code; remove it and apply again
  * Armed ones are usually found earlier (run-pre matching, the site's
  * bytes), disabled ones only here.  Caller holds kprobe_mutex.
@@ -608,24 +608,32 @@ static enum splice_cause splice_check_kprobes(struct splice_upd *u, bool undo,
 	enum splice_cause cause = SPLICE_OK;
 	const char *state;
 	unsigned long a;
-	unsigned int i;
+	unsigned int i, k;
 
 	for (i = 0; i < u->nr_funcs; i++) {
 		const struct splice_func *f = &u->funcs[i];
 
 		if (!splice_in_part(f, part) || !f->site)
 			continue;
-		if (undo)
+		if (undo) {
 			a = splice_kprobe_at(f->site, f->site + SPLICE_JMP_SIZE, &state);
-		else
-			a = splice_kprobe_at(f->old_addr, f->old_addr + f->old_size, &state);
-		if (!a)
+			if (a)
+				upd_err(u, "%s: kprobe at %pS (%s) on the jump the undo would take away; remove it and undo again\n",
+					f->desc->name, (void *)a, state);
+			cause = a ? SPLICE_CODE_PROBED : cause;
 			continue;
-		upd_err(u, "%s: kprobe at %pS (%s) %s; remove it and %s again\n",
-			f->desc->name, (void *)a, state,
-			undo ? "on the jump the undo would take away" : "in the replaced code",
-			undo ? "undo" : "apply");
-		cause = SPLICE_CODE_PROBED;
+		}
+		/* the function and its .cold part; not the code we stack on */
+		for (k = 0; k < f->nr_ranges; k++) {
+			if (f->ranges[k].kind == SPLICE_RANGE_BELOW)
+				continue;
+			a = splice_kprobe_at(f->ranges[k].start, f->ranges[k].end, &state);
+			if (!a)
+				continue;
+			upd_err(u, "%s: kprobe at %pS (%s) in the replaced code; remove it and apply again\n",
+				f->desc->name, (void *)a, state);
+			cause = SPLICE_CODE_PROBED;
+		}
 	}
 	return cause;
 }
