@@ -62,6 +62,47 @@ bool splice_kprobe_armed(unsigned long addr, bool *optimized)
 	return armed;
 }
 
+/*
+ * The first kprobe registered in [@start, @end) that writes code there
+ * when it is armed, armed or not (*@state: "armed", "optimized" or
+ * "disabled"); 0 if there is none.  Not one on an ftrace site (ftrace
+ * calls it, the bytes stay ftrace's), nor one gone with its module.
+ *
+ * Registered is enough: x86's kprobe copies the instruction under it when
+ * it is registered (arch_copy_kprobe(): p->opcode, p->ainsn), and when it
+ * is armed later it writes int3 over whatever is there then, runs the
+ * copy when hit, and writes p->opcode back when disarmed.  Over splice's
+ * jump (applied after the probe was registered) that runs the replaced
+ * instruction and later breaks the jump's first byte; under an undo (the
+ * probe registered on the jump) it runs a copy of the jump to new code
+ * that is gone.  A kprobe registered on a module before it loads is
+ * registered at the module's COMING by trace_kprobe's notifier, before
+ * splice-core's (pending.c), and armed there only if its event is
+ * enabled.
+ *
+ * Caller holds kprobe_mutex: no kprobe is registered, armed, optimized or
+ * disarmed until it lets go (register_kprobe(), the optimizer and
+ * enable/disable_kprobe() all take it, before cpus_read_lock and
+ * text_mutex: splice_switch() takes them in that order too).
+ */
+unsigned long splice_kprobe_at(unsigned long start, unsigned long end,
+			       const char **state)
+{
+	struct kprobe *p;
+	unsigned long a;
+
+	lockdep_assert_held(splice_ksym.kprobe_mutex);
+	for (a = start; a < end; a++) {
+		p = splice_ksym.get_kprobe((void *)a);
+		if (!p || kprobe_ftrace(p) || kprobe_gone(p))
+			continue;
+		*state = kprobe_disabled(p) ? "disabled" :
+			 kprobe_optimized(p) ? "optimized" : "armed";
+		return a;
+	}
+	return 0;
+}
+
 #define SPLICE_KSYM(field) { #field, (void **)&splice_ksym.field }
 
 int splice_ksym_init(void)
@@ -75,6 +116,7 @@ int splice_ksym_init(void)
 		SPLICE_KSYM(kallsyms_lookup_size_offset),
 		SPLICE_KSYM(ftrace_location),
 		SPLICE_KSYM(get_kprobe),
+		SPLICE_KSYM(kprobe_mutex),
 		SPLICE_KSYM(text_poke),
 		SPLICE_KSYM(text_mutex),
 		SPLICE_KSYM(stack_trace_save_tsk_reliable),

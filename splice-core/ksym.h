@@ -30,6 +30,7 @@ struct splice_ksyms {
 					   unsigned long *offset);
 	unsigned long (*ftrace_location)(unsigned long ip);
 	struct kprobe *(*get_kprobe)(void *addr);	/* under rcu_read_lock() */
+	struct mutex *kprobe_mutex;	/* kernel/kprobes.c's: see splice_kprobe_at() */
 	void *(*text_poke)(void *addr, const void *opcode, size_t len);
 	struct mutex *text_mutex;
 	int (*stack_trace_save_tsk_reliable)(struct task_struct *tsk,
@@ -49,5 +50,7 @@ extern struct splice_ksyms splice_ksym;
 
 int splice_ksym_init(void);
 bool splice_kprobe_armed(unsigned long addr, bool *optimized);
+unsigned long splice_kprobe_at(unsigned long start, unsigned long end,
+			       const char **state);
 
 #endif /* SPLICE_KSYM_H */

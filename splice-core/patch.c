@@ -591,12 +591,60 @@ fail:
 }
 
 /*
+ * No kprobe may be registered where the switch of the functions of @u in
+ * @part writes or makes code stop running (splice_kprobe_at() says why
+ * registered, not only armed, matters): for an apply, in the whole
+ * replaced function and its .cold part (the site, where a probe registered
+ * now would be armed later over a jump it did not see, and code that stops
+ * running); for an undo, in the 5 bytes of the jump it takes away.
+ * code_probed otherwise, naming each probe:
+ *   splice: module_binfmt: bm_status_read: kprobe at bm_status_read+0x9/0xb0 [binfmt_misc] (disabled) in the replaced code; remove it and apply again
+ * Armed ones are usually found earlier (run-pre matching, the site's
+ * bytes), disabled ones only here.  Caller holds kprobe_mutex.
+ */
+static enum splice_cause splice_check_kprobes(struct splice_upd *u, bool undo,
+					      const char *part)
+{
+	enum splice_cause cause = SPLICE_OK;
+	const char *state;
+	unsigned long a;
+	unsigned int i, k;
+
+	for (i = 0; i < u->nr_funcs; i++) {
+		const struct splice_func *f = &u->funcs[i];
+
+		if (!splice_in_part(f, part) || !f->site)
+			continue;
+		if (undo) {
+			a = splice_kprobe_at(f->site, f->site + SPLICE_JMP_SIZE, &state);
+			if (a)
+				upd_err(u, "%s: kprobe at %pS (%s) on the jump the undo would take away; remove it and undo again\n",
+					f->desc->name, (void *)a, state);
+			cause = a ? SPLICE_CODE_PROBED : cause;
+			continue;
+		}
+		/* the function and its .cold part; not the code we stack on */
+		for (k = 0; k < f->nr_ranges; k++) {
+			if (f->ranges[k].kind == SPLICE_RANGE_BELOW)
+				continue;
+			a = splice_kprobe_at(f->ranges[k].start, f->ranges[k].end, &state);
+			if (!a)
+				continue;
+			upd_err(u, "%s: kprobe at %pS (%s) in the replaced code; remove it and apply again\n",
+				f->desc->name, (void *)a, state);
+			cause = SPLICE_CODE_PROBED;
+		}
+	}
+	return cause;
+}
+
+/*
  * One attempt at applying (or undoing) the functions of @u in @part (NULL:
  * every one not waiting for its module; a module's name: only that
- * module's, the part of an update applied when the module loads): stop
- * every CPU, check stacks, write.  Caller holds splice_mutex; this takes
- * cpus_read_lock, then text_mutex (the order kprobes use), then stops the
- * machine.
+ * module's, the part of an update applied when the module loads): check
+ * for kprobes, stop every CPU, check stacks, write.  Caller holds
+ * splice_mutex; this takes kprobe_mutex, cpus_read_lock, then text_mutex
+ * (the order kprobes use), then stops the machine.
  */
 enum splice_cause splice_switch(struct splice_upd *u, bool undo, const char *part)
 {
@@ -605,10 +653,17 @@ enum splice_cause splice_switch(struct splice_upd *u, bool undo, const char *par
 	u64 t0;
 	int ret;
 
+	mutex_lock(splice_ksym.kprobe_mutex);
+	cause = splice_check_kprobes(u, undo, part);
+	if (cause != SPLICE_OK) {
+		mutex_unlock(splice_ksym.kprobe_mutex);
+		return cause;
+	}
 	cpus_read_lock();
 	sm = splice_sm_alloc(u, undo, part, num_online_cpus());
 	if (!sm) {
 		cpus_read_unlock();
+		mutex_unlock(splice_ksym.kprobe_mutex);
 		return SPLICE_OUT_OF_MEMORY;
 	}
 	u->conflicts[0] = '\0';
@@ -621,6 +676,7 @@ enum splice_cause splice_switch(struct splice_upd *u, bool undo, const char *par
 	sm->detail.leave_ns = ktime_get_ns() - sm->t_done;
 	mutex_unlock(splice_ksym.text_mutex);
 	cpus_read_unlock();
+	mutex_unlock(splice_ksym.kprobe_mutex);
 
 	splice_detail_to_ns(sm);
 	u->pause_detail = sm->detail;

@@ -19,7 +19,7 @@
  * and funcs[] state.  Taken by register, unregister and every sysfs
  * read or write of an update's state.  Lock order:
  *   splice_mutex -> module_mutex (resolve)
- *   splice_mutex -> cpus_read_lock -> text_mutex (splice_switch)
+ *   splice_mutex -> kprobe_mutex -> cpus_read_lock -> text_mutex (splice_switch)
  * Never held while removing an update's sysfs directory: kernfs waits for
  * readers and writers that are waiting for this mutex.
  */
