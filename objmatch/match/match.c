@@ -120,6 +120,31 @@ static const char *sec_label(const struct om_match *m, u32 s)
 	return p == NO_KEY ? sec_name(m, s) : m->unit->syms[p].name;
 }
 
+/*
+ * For diagnostics: the function of section s that holds offset off, and
+ * off from its start (6.12: a section begins with 16 bytes of padding,
+ * __pfx_foo, and foo itself is at +16: "foo+0x9", not "__pfx_foo+0x19").
+ * The section's label when no function symbol is at or before off.
+ */
+static const char *func_at(const struct om_match *m, u32 s, u32 off, u32 *rel)
+{
+	const struct om_msym *best = NULL;
+	u32 i;
+
+	for (i = 0; i < m->unit->nsyms; i++) {
+		const struct om_msym *y = &m->unit->syms[i];
+
+		if (y->kind != OM_MSYM_FUNC || y->section != (s32)s || y->value > off ||
+		    !y->name[0] || (best && y->value < best->value))
+			continue;
+		if (best && y->value == best->value && !memcmp(y->name, "__pfx_", 6))
+			continue;
+		best = y;
+	}
+	*rel = best ? off - (u32)best->value : off;
+	return best ? best->name : sec_label(m, s);
+}
+
 static void hexbytes(char *out, u32 outsz, const u8 *b, u32 n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -139,6 +164,8 @@ static void mismatch_bytes(struct om_match *m, u32 s, u32 off, const u8 *pre,
 			   const u8 *run, u32 n)
 {
 	char e[40], r[40];
+	const char *f;
+	u32 rel;
 
 	if (m->diag[0])
 		return;
@@ -146,8 +173,8 @@ static void mismatch_bytes(struct om_match *m, u32 s, u32 off, const u8 *pre,
 		n = 8;
 	hexbytes(e, sizeof(e), pre, n);
 	hexbytes(r, sizeof(r), run, n);
-	snprintf(m->diag, sizeof(m->diag), "%s+0x%x: expected %s, running %s",
-		 sec_label(m, s), off, e, r);
+	f = func_at(m, s, off, &rel);
+	snprintf(m->diag, sizeof(m->diag), "%s+0x%x: expected %s, running %s", f, rel, e, r);
 }
 
 /* ------------------------------------------------------------ keys */
@@ -157,11 +184,15 @@ static int key_set(struct om_match *m, u32 k, u64 v, u32 s, u32 off, const char 
 	if (m->kknown[k]) {
 		if (m->kval[k] == v)
 			return 0;
-		if (!m->diag[0])
+		if (!m->diag[0]) {
+			u32 rel;
+			const char *f = func_at(m, s, off, &rel);
+
 			snprintf(m->diag, sizeof(m->diag),
 				 "%s+0x%x: reference to %s deduces 0x%llx, earlier deduced 0x%llx",
-				 sec_label(m, s), off, what, (unsigned long long)v,
+				 f, rel, what, (unsigned long long)v,
 				 (unsigned long long)m->kval[k]);
+		}
 		return -ESRCH;
 	}
 	m->kknown[k] = 1;
@@ -565,11 +596,14 @@ static int compare_paravirt(struct om_match *m, u32 s, u64 base, const struct om
 	pre_to = rel32_target(pre, sec->addr + site->offset);
 	run_to = rel32_target(run, run_addr(m, base, site->offset));
 	if (pre_to != run_to) {
-		if (!m->diag[0])
+		if (!m->diag[0]) {
+			u32 rel;
+			const char *f = func_at(m, s, site->offset, &rel);
+
 			snprintf(m->diag, sizeof(m->diag),
 				 "%s+0x%x: paravirt call to 0x%llx, running calls 0x%llx",
-				 sec_label(m, s), site->offset, (unsigned long long)pre_to,
-				 (unsigned long long)run_to);
+				 f, rel, (unsigned long long)pre_to, (unsigned long long)run_to);
+		}
 		return -ESRCH;
 	}
 	logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: paravirt call to 0x%llx", m->unit->name,
@@ -838,12 +872,15 @@ static void walk_refuse_decode(struct om_match *m, u32 s, u32 off, const u8 *b, 
 			       const char *side)
 {
 	char hex[40];
+	const char *f;
+	u32 rel;
 
 	if (m->diag[0])
 		return;
+	f = func_at(m, s, off, &rel);
 	hexbytes(hex, sizeof(hex), b, avail < 8 ? avail : 8);
 	snprintf(m->diag, sizeof(m->diag), "%s+0x%x: cannot decode the %s instruction %s",
-		 sec_label(m, s), off, side, hex);
+		 f, rel, side, hex);
 	/* the reason the walk stopped, even where the byte path's diagnosis is kept */
 	logf_(m, OM_MLOG_INFO, "%s[%s]: %s", m->unit->name, sec_name(m, s), m->diag);
 }
