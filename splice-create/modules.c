@@ -217,19 +217,17 @@ static int kbuild(const struct sc_opts *opts, const char *kb, const char *core,
 	return err;
 }
 
+/* Does the kernel build directory's .config set @line (e.g. "CONFIG_X=y")? */
 static bool config_has(const char *kb, const char *line)
 {
-	char *path = NULL, buf[256];
-	bool found = false;
-	FILE *f;
+	struct sc_strv lines = { 0 };
+	char *path = NULL;
+	bool found;
 
 	if (asprintf(&path, "%s/.config", kb) < 0)
 		return false;
-	f = fopen(path, "r");
-	while (f && !found && fgets(buf, sizeof(buf), f))
-		found = !strncmp(buf, line, strlen(line)) && buf[strlen(line)] == '\n';
-	if (f)
-		fclose(f);
+	found = !sc_config_read(path, &lines) && sc_strv_has(&lines, line);
+	sc_strv_free(&lines);
 	free(path);
 	return found;
 }
