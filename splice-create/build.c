@@ -4,9 +4,17 @@
  *
  * Every child runs in its own process group, so that an interrupt
  * (SIGINT/SIGTERM to splice-create, or Ctrl-C) ends the whole group --
- * make and the compilers under it -- before splice-create cleans up.  The
- * children's output goes where ours goes: compiler errors are shown as the
- * compiler printed them.
+ * make and the compilers under it -- before splice-create cleans up.
+ * "Ends" means every process of the group is gone, not only make: a gcc
+ * driver that got the SIGTERM with make is still deleting its temporary
+ * files when make has already exited, and a SIGKILL then would leave them
+ * behind.  splice-create is its children's subreaper (main.c), so the
+ * compilers an exiting make orphans become ours to wait for.  Their
+ * temporary files go to the scratch directory in any case (TMPDIR of
+ * every tool run, opts->child_tmpdir), which splice-create removes.
+ *
+ * The children's output goes where ours goes: compiler errors are shown
+ * as the compiler printed them.
  */
 #include "config.h"
 
@@ -38,8 +46,9 @@ static void show_command(const struct sc_opts *opts, const char *dir, char *cons
 	sc_verbose(&opts->log, "$ %s", line);
 }
 
-/* Fork argv in @dir; its stdout/stderr to @outfd if >= 0. */
-static int spawn(const char *dir, char *const argv[], int outfd, pid_t *pid)
+/* Fork argv in @dir; its stdout/stderr to @outfd if >= 0; TMPDIR @tmpdir. */
+static int spawn(const char *dir, char *const argv[], int outfd, const char *tmpdir,
+		 pid_t *pid)
 {
 	*pid = fork();
 	if (*pid < 0)
@@ -61,6 +70,8 @@ static int spawn(const char *dir, char *const argv[], int outfd, pid_t *pid)
 		unsetenv("MFLAGS");
 		unsetenv("MAKELEVEL");
 		unsetenv("MAKEOVERRIDES");
+		if (tmpdir)
+			setenv("TMPDIR", tmpdir, 1);
 		if (dir && chdir(dir)) {
 			fprintf(stderr, "splice-create: %s: %s\n", dir, strerror(errno));
 			_exit(127);
@@ -71,6 +82,26 @@ static int spawn(const char *dir, char *const argv[], int outfd, pid_t *pid)
 	}
 	setpgid(*pid, *pid);	/* also here: no race with an early signal */
 	return 0;
+}
+
+/*
+ * After an interrupt: wait until no process of group @pgid is left, reaping
+ * those orphaned to us, for up to @ms milliseconds.  True when none is left.
+ */
+static bool group_gone(pid_t pgid, int ms)
+{
+	int status;
+
+	for (;;) {
+		while (waitpid(-pgid, &status, WNOHANG) > 0)
+			;
+		if (kill(-pgid, 0) && errno == ESRCH)
+			return true;
+		if (ms <= 0)
+			return false;
+		usleep(20 * 1000);
+		ms -= 20;
+	}
 }
 
 /* Wait for @pid; on an interrupt, end its process group first. */
@@ -88,10 +119,19 @@ static int reap(pid_t pid, int *status)
 		if (errno != EINTR)
 			return -errno;
 	}
-	/* anything of the group still running (make's children) goes too */
-	if (killed)
+	if (!killed)
+		return 0;
+	/*
+	 * The rest of the group (make's children) got the SIGTERM too: let
+	 * them finish their own cleanup; what is still there after 5 s is
+	 * killed, and waited for, so that nothing writes into the scratch
+	 * directory while it is removed.
+	 */
+	if (!group_gone(pid, 5000)) {
 		kill(-pid, SIGKILL);
-	return killed ? -EINTR : 0;
+		group_gone(pid, 5000);
+	}
+	return -EINTR;
 }
 
 static int status_error(const char *what, int status)
@@ -116,7 +156,7 @@ static int run_quiet_status(const struct sc_opts *opts, const char *dir,
 	show_command(opts, dir, argv);
 	fflush(stdout);
 	fflush(stderr);
-	err = spawn(dir, argv, outfd, &pid);
+	err = spawn(dir, argv, outfd, opts->child_tmpdir, &pid);
 	if (err) {
 		sc_err("cannot start %s: %s", argv[0], strerror(-err));
 		return err;
@@ -166,7 +206,7 @@ int sc_run_status(const struct sc_opts *opts, const char *dir,
 	show_command(opts, dir, argv);
 	fflush(stdout);
 	fflush(stderr);
-	err = spawn(dir, argv, fds[1], &pid);
+	err = spawn(dir, argv, fds[1], opts->child_tmpdir, &pid);
 	close(fds[1]);
 	if (err) {
 		close(fds[0]);

@@ -565,6 +565,7 @@ struct sc_opts {
 	const char *kernel_build;	/* --kernel-build: target headers, or NULL */
 	const char *core_dir;		/* --core: splice.h + Module.symvers, or NULL */
 	const char *cache_dir;		/* --cache: prepared trees, or NULL (prep.c) */
+	const char *child_tmpdir;	/* TMPDIR of every tool run: in the scratch dir */
 	struct sc_target target;	/* resolved from the above (target.c) */
 	unsigned int jobs;
 	bool keep;

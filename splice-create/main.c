@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -263,6 +264,9 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.prep.lock_fd = -1;
 	install_handlers();
+	/* the compilers an interrupted make leaves are reparented to us, to
+	 * be waited for before the scratch directory goes (build.c) */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	err = parse_args(&c, argc, argv);
 	if (err)
 		return err > 0 ? SC_EXIT_OK : SC_EXIT_FAILURE;
@@ -341,6 +345,7 @@ int main(int argc, char **argv)
 	free(c.patch_text);
 	free(c.workdir);
 	free(c.staging);
+	free(c.child_tmpdir);
 	free(c.patch_copy);
 	sc_prep_release(&c.prep);
 	sc_target_free(&c.opts.target);

@@ -112,6 +112,11 @@ static int make_workdir(struct ctx *c)
 		if (asprintf(&c->staging, "%s/package", c->workdir) < 0 ||
 		    mkdir(c->staging, 0755))
 			return -ENOMEM;
+		/* the tools' temporary files (gcc's cc*.s): gone with the scratch */
+		if (asprintf(&c->child_tmpdir, "%s/tmp", c->workdir) < 0 ||
+		    mkdir(c->child_tmpdir, 0700))
+			return -ENOMEM;
+		c->opts.child_tmpdir = c->child_tmpdir;
 		return 0;
 	}
 	sc_err("%s: neither $TMPDIR (%s) nor the output directory (%s) is on the tree's "

@@ -29,6 +29,7 @@ struct ctx {
 	struct sc_reasons reasons;
 	char *workdir;			/* farm, staging; removed at exit */
 	char *staging;
+	char *child_tmpdir;	/* workdir/tmp: TMPDIR of the tools run */
 	char *patch_copy;		/* staging/patch */
 	struct sc_farm farm;
 	bool farm_made;

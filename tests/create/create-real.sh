@@ -152,6 +152,10 @@ wait $pid
 rc=$?
 cat "$work/int.out"
 [ "$rc" = 130 ] || bad "SIGINT: exit status $rc, expected 130 (killed by SIGINT)"
+# nothing of the build outlives it (the compilers make ran: their temporary
+# files were left in TMPDIR when they were killed before deleting them)
+left=$(pgrep -af "$TMPDIR/" | head -n 3)
+[ -z "$left" ] || bad "SIGINT: processes of the build still running: $left"
 [ ! -e "$work/out/splice-interrupted.tar.gz" ] || bad "SIGINT: a package was written"
 tree_untouched "SIGINT"
 tree_identical "all runs"
