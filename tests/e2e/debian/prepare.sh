@@ -40,57 +40,20 @@ out=${1:?usage: prepare.sh OUTDIR}
 work=${SPLICE_DEBIAN_FIX_WORK:-$out.work}
 kbuild=/usr/src/linux-headers-$release
 
-msg() { echo "prepare: $*" >&2; }
-die() { echo "prepare: error: $*" >&2; exit 1; }
-
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-need_pkg() {	# need_pkg PACKAGE: install it if missing (root only)
-	installed "$1" && return 0
-	[ "$(id -u)" = 0 ] || die "$1 is not installed (run as root, or: apt-get install $1)"
-	msg "installing $1"
-	# (another test of a parallel make check may be installing too: wait
-	# for dpkg's lock rather than fail)
-	local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
-	DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$1" >/dev/null ||
-		{ apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null &&
-			DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$1" >/dev/null; } ||
-		die "cannot install $1"
-}
+. "$here/prepare-lib.sh"
 
 need_pkg "linux-headers-$release"
 need_pkg e2fsprogs
-deb=$("$vm" --abi "$abi" path source-deb) || die "no linux-source package for $abi"
-config=$("$vm" --abi "$abi" path config) || die "no config-$release"
 mkdir -p "$out/bin" "$out/packages" || exit 1
 
 # The source tree splice-create builds the updates in: 6.1.192-1 as the
 # sysadmin has it, prepared the ordinary way (no KERNELRELEASE, no KCFLAGS).
 tree=${SPLICE_DEBIAN_FIX_TREE:-}
-if [ -z "$tree" ]; then
-	tree=$work/tree/linux-source-6.1
-	if [ "$(cat "$work/tree/.ready" 2>/dev/null)" != "$deb" ]; then
-		rm -rf "$work/tree" "$work/cache"
-		mkdir -p "$work/tree" || exit 1
-		msg "extracting $(basename "$deb") and preparing it the ordinary way"
-		dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
-			xz -dc -T0 | tar -x -C "$work/tree" || die "cannot extract $deb"
-		cp "$config" "$tree/.config" &&
-			make -s -C "$tree" olddefconfig >"$work/tree/prepare.log" 2>&1 &&
-			make -s -C "$tree" -j"$(nproc)" prepare >>"$work/tree/prepare.log" 2>&1 ||
-			{ tail -n 20 "$work/tree/prepare.log" >&2; die "make olddefconfig prepare failed"; }
-		echo "$deb" >"$work/tree/.ready"
-	fi
-fi
+[ -n "$tree" ] || ordinary_tree "$abi"
 msg "the tree: $tree (release $(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$tree/include/generated/utsrelease.h" 2>/dev/null))"
 
-msg "splice-core.ko for $release (DKMS)"
-SPLICE_VM=$vm SPLICE_TOP_SRCDIR=$top_src SPLICE_TOP_BUILDDIR=$top_build \
-	"$top_src/tests/vm/build-abi" "$abi" "$work/abi" >&2 || die "splice-core.ko for $release failed to build"
-mkdir -p "$work/core/include/splice" &&
-	cp "$top_src/splice-core/splice.h" "$work/abi/Module.symvers" "$work/core/" &&
-	cp "$top_src/splice-core/include/splice/patch.h" "$work/core/include/splice/" || exit 1
-cp "$here/vm-lib.sh" "$out/" && cp "$top_src"/scripts/splice-apply "$top_src"/scripts/splice-undo "$top_src"/scripts/splice-view \
-	"$work/abi/splice-core.ko" "$out/bin/" || exit 1
+core_for_abi "$abi"
+cp "$here/vm-lib.sh" "$out/" || exit 1
 
 # both updates at once: each is one unit, compiled twice, one after the other
 pids=()
