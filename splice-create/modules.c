@@ -249,7 +249,8 @@ static void elf_log(void *ctx, enum om_log_level level, const char *msg)
  * CONFIG_UNWINDER_ORC, a new-code module without ORC is such a failure:
  * refused as a tool failure, naming objtool's complaint.
  */
-static int check_objtool(const char *kb, const char *ko, const char *kbuild_out)
+static int check_objtool(const char *kb, const char *ko, const char *name,
+			 const char *kbuild_out)
 {
 	struct om_options o = { .log = elf_log, .log_level = OM_LOG_ERROR };
 	struct om_elf e;
@@ -274,8 +275,9 @@ static int check_objtool(const char *kb, const char *ko, const char *kbuild_out)
 		if (strstr(p, "objtool") && (!nl || strstr(p, "objtool") < nl))
 			fprintf(stderr, "%.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
 	}
-	sc_err("%s: no ORC unwind data: objtool gave up on the new code (above); such a module "
-	       "could not be unwound, and its returns would skip the return thunk", ko);
+	sc_err("new-code module %s.ko: no ORC unwind data: objtool gave up on the new code "
+	       "(above); such a module could not be unwound, and its returns would skip the "
+	       "return thunk", name);
 	return -EPROTO;
 }
 
@@ -534,7 +536,7 @@ int sc_build_modules(const struct sc_opts *opts, struct sc_manifest *m,
 		if (asprintf(&ko, "%s/%s.ko", new_dir, new_name) < 0)
 			err = -ENOMEM;
 		else
-			err = check_objtool(kb, ko, kbuild_out);
+			err = check_objtool(kb, ko, new_name, kbuild_out);
 		free(ko);
 	}
 	if (!err && mkdir(moddir, 0755)) {
