@@ -678,6 +678,11 @@ static int compare_site(struct om_match *m, u32 s, u64 base, const struct om_msi
 		break;
 	case OM_SITE_PARAVIRT:
 		return compare_paravirt(m, s, base, site);
+	case OM_SITE_CALL_PADDING:
+		/* never executed as the function: NOPs, or the call thunk */
+		logf_(m, OM_MLOG_DEBUG, "%s: %s+0x%x: call padding, %u bytes not compared",
+		      m->unit->name, sec_label(m, s), site->offset, site->len);
+		return 0;
 	case OM_SITE_RUNTIME_CONST:
 		/* written at boot from the constant's variable: any value */
 		if (site->len != 8 && site->len != 1)
@@ -984,6 +989,14 @@ static int compare_shifted(struct om_match *m, u32 s, u64 base)
 			si++;	/* empty (a malformed blob's): nothing to compare */
 			continue;
 		}
+		/*
+		 * call padding: NOPs in the pre code, skipped with the alignment
+		 * NOPs around them (below); where the running padding holds a
+		 * call thunk, the walk does not pair it and refuses
+		 */
+		if (si < sec->nsites && sec->sites[si].offset == p &&
+		    sec->sites[si].kind == OM_SITE_CALL_PADDING)
+			si++;
 		if (si < sec->nsites && sec->sites[si].offset == p) {
 			/* a site the kernel rewrites in place: as on the byte path */
 			end = p + sec->sites[si].len;

@@ -98,6 +98,10 @@ enum om_msite_kind {
 	OM_SITE_PARAVIRT,	/* a .parainstructions site, len bytes */
 	OM_SITE_RUNTIME_CONST,	/* the immediate of a runtime constant (6.11+):
 				 * len 8 (pointer) or 1 (shift), any value */
+	OM_SITE_CALL_PADDING,	/* the NOPs before a function that does not
+				 * start its section (6.12's __pfx_FUNC): the
+				 * kernel may write a call thunk there (call
+				 * depth tracking): any bytes */
 };
 
 /* A place the kernel rewrites at run time, from the unit's special sections. */

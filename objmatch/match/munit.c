@@ -237,6 +237,31 @@ static int collect_runtime_consts(struct om_munit_build *b, const struct om_obje
 	return 0;
 }
 
+/*
+ * The call padding of the functions of a code section that do not start it
+ * (a section several functions share: .sched.text): the kernel may write a
+ * call thunk there, so it is a site, never compared.  The padding at a
+ * section's start is cut off before (skip_entry_padding()).
+ */
+static int collect_call_padding(struct om_munit_build *b, const struct om_section *sec)
+{
+	size_t i;
+	uint64_t len;
+	int ret;
+
+	for (i = 0; i < sec->nsyms; i++) {
+		const struct om_symbol *sym = sec->syms[i];
+
+		if (!sym->value || !(len = arch_call_padding(sym)))
+			continue;
+		ret = add_site(b, sec->index, (struct om_msite){
+			.offset = sym->value, .kind = OM_SITE_CALL_PADDING, .len = len });
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int cmp_site(const void *a, const void *b)
 {
 	const struct om_msite *x = a, *y = b;
@@ -463,6 +488,13 @@ int om_munit_build(const struct om_object *obj, const char *const *funcs, size_t
 			ret = collect_runtime_consts(b, obj, sec, width, opts);
 		else
 			continue;
+		if (ret)
+			goto fail;
+	}
+	for (i = 0; i < obj->nsecs; i++) {
+		if (!(obj->secs[i].flags & OM_SEC_CODE))
+			continue;
+		ret = collect_call_padding(b, &obj->secs[i]);
 		if (ret)
 			goto fail;
 	}

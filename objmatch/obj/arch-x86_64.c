@@ -104,6 +104,20 @@ uint64_t arch_entry_padding(const struct om_symbol *func)
 	return func->value;
 }
 
+uint64_t arch_call_padding(const struct om_symbol *sym)
+{
+	const struct om_section *sec = sym->sec;
+	uint64_t i;
+
+	if (!sec || !sec->data || strncmp(sym->name, "__pfx_", 6) || !sym->size ||
+	    sym->size > 64 || sym->value > sec->size || sym->size > sec->size - sym->value)
+		return 0;
+	for (i = 0; i < sym->size; i++)
+		if (sec->data[sym->value + i] != 0x90)
+			return 0;
+	return sym->size;
+}
+
 unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entry)
 {
 	const struct om_section *sec = func->sec;

@@ -807,6 +807,51 @@ START_TEST(padding_not_compared)
 }
 END_TEST
 
+/*
+ * The padding before a function that shares its section (.sched.text on
+ * 6.12): a call thunk there (call depth tracking, `sarq $5,
+ * %gs:DISP(%rip)`) is the kernel's, not a mismatch; the function after
+ * it is still compared.
+ */
+START_TEST(call_padding_not_compared)
+{
+	static const char *const f[] = { "c_pad1" };
+	static const u8 thunk[8] = { 0x65, 0x48, 0xc1, 0x3d, 0xd0, 0x3d, 0x3d, 0x4d };
+	static const u8 three = 0x03;
+	struct run r = run_match("c612.o", f, 1, 0);
+	const struct om_munit *u = om_munit_get(r.mb);
+	const struct om_msection *sec = NULL;
+	u64 pad = global("c_pad2") - 16 - global("c_pad1");
+	u32 i, n = 0;
+
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	for (i = 0; i < u->nsections; i++)
+		if (!strcmp(u->sections[i].name, ".text.c_shared"))
+			sec = &u->sections[i];
+	ck_assert_ptr_nonnull(sec);
+	for (i = 0; i < sec->nsites; i++) {
+		if (sec->sites[i].kind != OM_SITE_CALL_PADDING)
+			continue;
+		n++;
+		ck_assert_uint_eq(sec->sites[i].offset, pad);
+		ck_assert_uint_eq(sec->sites[i].len, 16);
+	}
+	ck_assert_uint_eq(n, 1);
+	run_free(&r);
+
+	overlay(global("c_pad2") - 9, thunk, 8);	/* as the kernel writes it */
+	r = run_match("c612.o", f, 1, 0);
+	ck_assert_msg(r.ret == 0, "ret %d, log:\n%s", r.ret, ctx.log);
+	run_free(&r);
+
+	overlay(global("c_pad2") + 1, &three, 1);	/* movl $3 for movl $2 */
+	r = run_match("c612.o", f, 1, 0);
+	ck_assert_int_eq(r.ret, -ESRCH);
+	ck_assert_msg(logged("c_pad2+0x1"), "log:\n%s", ctx.log);
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(padded_changed_instruction_refused)
 {
 	static const char *const f[] = { "twin" };
@@ -1320,6 +1365,7 @@ static Suite *objmatch_match_suite(void)
 	tcase_add_checked_fixture(s612, setup_612, teardown);
 	tcase_add_test(s612, padded_unit_matches);
 	tcase_add_test(s612, padding_not_compared);
+	tcase_add_test(s612, call_padding_not_compared);
 	tcase_add_test(s612, padded_changed_instruction_refused);
 	tcase_add_test(s612, sealed_running_entry_matches);
 	tcase_add_test(s612, sealed_pre_entry_matches);
