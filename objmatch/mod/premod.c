@@ -25,6 +25,9 @@
  *    neither modpost nor the loader insists on finding them; so do the
  *    entry points a unit of a loadable module defines (init_module,
  *    cleanup_module), which are the stub's in the pre module.
+ *  - objtool's prefix symbols (__pfx_<f>) the unit defines globally lose
+ *    their first character: objtool runs on the linked pre module too and
+ *    adds its own (a module of one unit had them already).
  *  - sections the loader would act on with the pre module's identity
  *    (ftrace's __mcount_loc, jump labels, static calls, exports, tracepoints,
  *    exception and bug tables, ORC, per-CPU data, ...) lose SHF_ALLOC and
@@ -247,6 +250,18 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 			sym->st_value = 0;
 			sym->st_size = 0;
 		}
+		/*
+		 * A unit that is a loadable module by itself went through
+		 * objtool when it was built; with CONFIG_X86_KERNEL_IBT
+		 * kbuild runs objtool again on the linked pre module, and
+		 * its --prefix adds __pfx_<f> once more: two global
+		 * definitions, and the .ko does not link ("multiple
+		 * definition of `__pfx_l2tp_session_get'").  The unit's own
+		 * become _pfx_<f>, which nothing refers to.
+		 */
+		if (sym->st_shndx != SHN_UNDEF && ELF64_ST_BIND(sym->st_info) != STB_LOCAL &&
+		    !strncmp(name, "__pfx_", 6))
+			sym->st_name++;
 		if (sym->st_shndx == SHN_UNDEF && ELF64_ST_BIND(sym->st_info) == STB_GLOBAL)
 			sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
 		/* no relocation of a trampoline or key is left: not one for objtool */
