@@ -19,6 +19,10 @@
  *  - relocations in data sections become R_X86_64_NONE, except those of
  *    .altinstructions, .parainstructions and .smp_locks that point into
  *    the object's own loaded sections: the loader needs them to patch.
+ *  - relocations of .altinstr_replacement that point into the object's
+ *    own code (a replacement's jump back into its function) are kept: the
+ *    loader recomputes such a jump when it copies the replacement in (6.12:
+ *    shortened to "jmp rel8" + int3), as it did for the running kernel.
  *  - 6.12's paravirt calls (alternatives with ALT_FLAG_DIRECT_CALL) keep
  *    their two relocations (pv_ops+N, BUG_func): the loader reads them.
  *  - undefined symbols become weak (nothing refers to them any more), so
@@ -157,6 +161,19 @@ static bool is_entry_point(const char *name)
 	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
 }
 
+/* Is @symi defined in an allocated code section of the object itself? */
+static bool keeps_own_code_target(struct om_elf *e, uint32_t symi)
+{
+	uint16_t shndx;
+
+	if (symi == 0 || symi >= e->nsyms)
+		return false;
+	shndx = e->syms[symi].st_shndx;
+	return shndx != SHN_UNDEF && shndx < e->nsec && shndx < SHN_LORESERVE &&
+	       (e->sh[shndx].sh_flags & SHF_ALLOC) && (e->sh[shndx].sh_flags & SHF_EXECINSTR) &&
+	       strcmp(om_elf_secname(e, shndx), ".altinstr_replacement");
+}
+
 /* The rewrite itself, on the object's bytes in memory. */
 static int rewrite(struct om_elf *e, const struct om_options *opts)
 {
@@ -182,7 +199,7 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 		Elf64_Shdr *rs = &e->sh[i], *ts;
 		Elf64_Rela *rel;
 		size_t nrel;
-		bool code, keep_local;
+		bool code, keep_local, replacement;
 
 		if (rs->sh_type != SHT_RELA)
 			continue;
@@ -196,6 +213,7 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 		}
 		code = ts->sh_flags & SHF_EXECINSTR;
 		keep_local = om_name_in(om_elf_secname(e, rs->sh_info), patchers, ARRAY_SIZE(patchers));
+		replacement = !strcmp(om_elf_secname(e, rs->sh_info), ".altinstr_replacement");
 		for (j = 0; j < nrel; j++) {
 			uint32_t type = ELF64_R_TYPE(rel[j].r_info);
 			uint32_t symi = ELF64_R_SYM(rel[j].r_info);
@@ -216,6 +234,19 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 				    (e->sh[shndx].sh_flags & SHF_ALLOC))
 					continue;
 			}
+			/*
+			 * A replacement's jump into the object's own code
+			 * (static_cpu_has(): "jmp %l[t_no]" back into the
+			 * function): the loader copies it into the site and
+			 * recomputes the jump, on 6.12 as "jmp rel8" + int3
+			 * when it fits, as it did for the running kernel.
+			 * With a canary for its target it did not fit, and
+			 * the site ran "eb 10 cc cc cc" where the pre code
+			 * had "e9 <canary+delta>" (mm/gup.c's
+			 * gup_fast_fallback): kept, resolved by the loader.
+			 */
+			if (replacement && keeps_own_code_target(e, symi))
+				continue;
 			if (code) {
 				if (ts->sh_type == SHT_NOBITS || rel[j].r_offset + w > ts->sh_size) {
 					free(lv);
