@@ -19,12 +19,19 @@
  *  - relocations in data sections become R_X86_64_NONE, except those of
  *    .altinstructions, .parainstructions and .smp_locks that point into
  *    the object's own loaded sections: the loader needs them to patch.
+ *  - relocations of .altinstr_replacement that point into the object's
+ *    own code (a replacement's jump back into its function) are kept: the
+ *    loader recomputes such a jump when it copies the replacement in (6.12:
+ *    shortened to "jmp rel8" + int3), as it did for the running kernel.
  *  - 6.12's paravirt calls (alternatives with ALT_FLAG_DIRECT_CALL) keep
  *    their two relocations (pv_ops+N, BUG_func): the loader reads them.
  *  - undefined symbols become weak (nothing refers to them any more), so
  *    neither modpost nor the loader insists on finding them; so do the
  *    entry points a unit of a loadable module defines (init_module,
  *    cleanup_module), which are the stub's in the pre module.
+ *  - objtool's prefix symbols (__pfx_<f>) the unit defines globally lose
+ *    their first character: objtool runs on the linked pre module too and
+ *    adds its own (a module of one unit had them already).
  *  - sections the loader would act on with the pre module's identity
  *    (ftrace's __mcount_loc, jump labels, static calls, exports, tracepoints,
  *    exception and bug tables, ORC, per-CPU data, ...) lose SHF_ALLOC and
@@ -154,6 +161,19 @@ static bool is_entry_point(const char *name)
 	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
 }
 
+/* Is @symi defined in an allocated code section of the object itself? */
+static bool keeps_own_code_target(struct om_elf *e, uint32_t symi)
+{
+	uint16_t shndx;
+
+	if (symi == 0 || symi >= e->nsyms)
+		return false;
+	shndx = e->syms[symi].st_shndx;
+	return shndx != SHN_UNDEF && shndx < e->nsec && shndx < SHN_LORESERVE &&
+	       (e->sh[shndx].sh_flags & SHF_ALLOC) && (e->sh[shndx].sh_flags & SHF_EXECINSTR) &&
+	       strcmp(om_elf_secname(e, shndx), ".altinstr_replacement");
+}
+
 /* The rewrite itself, on the object's bytes in memory. */
 static int rewrite(struct om_elf *e, const struct om_options *opts)
 {
@@ -179,7 +199,7 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 		Elf64_Shdr *rs = &e->sh[i], *ts;
 		Elf64_Rela *rel;
 		size_t nrel;
-		bool code, keep_local;
+		bool code, keep_local, replacement;
 
 		if (rs->sh_type != SHT_RELA)
 			continue;
@@ -193,6 +213,7 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 		}
 		code = ts->sh_flags & SHF_EXECINSTR;
 		keep_local = om_name_in(om_elf_secname(e, rs->sh_info), patchers, ARRAY_SIZE(patchers));
+		replacement = !strcmp(om_elf_secname(e, rs->sh_info), ".altinstr_replacement");
 		for (j = 0; j < nrel; j++) {
 			uint32_t type = ELF64_R_TYPE(rel[j].r_info);
 			uint32_t symi = ELF64_R_SYM(rel[j].r_info);
@@ -213,6 +234,19 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 				    (e->sh[shndx].sh_flags & SHF_ALLOC))
 					continue;
 			}
+			/*
+			 * A replacement's jump into the object's own code
+			 * (static_cpu_has(): "jmp %l[t_no]" back into the
+			 * function): the loader copies it into the site and
+			 * recomputes the jump, on 6.12 as "jmp rel8" + int3
+			 * when it fits, as it did for the running kernel.
+			 * With a canary for its target it did not fit, and
+			 * the site ran "eb 10 cc cc cc" where the pre code
+			 * had "e9 <canary+delta>" (mm/gup.c's
+			 * gup_fast_fallback): kept, resolved by the loader.
+			 */
+			if (replacement && keeps_own_code_target(e, symi))
+				continue;
 			if (code) {
 				if (ts->sh_type == SHT_NOBITS || rel[j].r_offset + w > ts->sh_size) {
 					free(lv);
@@ -247,6 +281,18 @@ static int rewrite(struct om_elf *e, const struct om_options *opts)
 			sym->st_value = 0;
 			sym->st_size = 0;
 		}
+		/*
+		 * A unit that is a loadable module by itself went through
+		 * objtool when it was built; with CONFIG_X86_KERNEL_IBT
+		 * kbuild runs objtool again on the linked pre module, and
+		 * its --prefix adds __pfx_<f> once more: two global
+		 * definitions, and the .ko does not link ("multiple
+		 * definition of `__pfx_l2tp_session_get'").  The unit's own
+		 * become _pfx_<f>, which nothing refers to.
+		 */
+		if (sym->st_shndx != SHN_UNDEF && ELF64_ST_BIND(sym->st_info) != STB_LOCAL &&
+		    !strncmp(name, "__pfx_", 6))
+			sym->st_name++;
 		if (sym->st_shndx == SHN_UNDEF && ELF64_ST_BIND(sym->st_info) == STB_GLOBAL)
 			sym->st_info = ELF64_ST_INFO(STB_WEAK, ELF64_ST_TYPE(sym->st_info));
 		/* no relocation of a trampoline or key is left: not one for objtool */

@@ -9,15 +9,22 @@
 #   tests/coverage/make-patches.sh OLD/linux-source-6.1 NEW/linux-source-6.1
 #
 # Writes tests/coverage/patches/ID.patch (paths a/... b/..., patch -p1).
+# A third argument names another list: make-patches.sh OLD NEW
+# fixes-6.12.list writes patches-6.12/ (the 6.12 sample, from 6.12.117-1
+# and 6.12.118-1's linux-source-6.12).
 # A file of the list that did not change is an error: the list is checked
 # against the trees, not trusted.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-old=${1:?usage: make-patches.sh OLD_TREE NEW_TREE} new=${2:?usage: make-patches.sh OLD_TREE NEW_TREE}
-mkdir -p "$here/patches"
-grep -v '^#' "$here/fixes.list" | while read -r id _sub files; do
+usage="usage: make-patches.sh OLD_TREE NEW_TREE [LIST]"
+old=${1:?$usage} new=${2:?$usage} list=${3:-fixes.list}
+list=$here/${list##*/}
+[ -f "$list" ] || { echo "make-patches: no $list" >&2; exit 1; }
+series=${list##*/fixes}; series=${series%.list}   # "" or -6.12
+mkdir -p "$here/patches$series"
+grep -v '^#' "$list" | while read -r id _sub files; do
 	[ -n "$id" ] || continue
-	out=$here/patches/$id.patch
+	out=$here/patches$series/$id.patch
 	: >"$out"
 	for f in $files; do
 		if diff -u --label "a/$f" --label "b/$f" "$old/$f" "$new/$f" >>"$out"; then

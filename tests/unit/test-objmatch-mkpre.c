@@ -321,6 +321,103 @@ START_TEST(direct_call_612)
 }
 END_TEST
 
+/*
+ * A loadable module of one unit was through objtool when it was built:
+ * it defines __pfx_exported_fn globally.  Kbuild runs objtool on the
+ * linked pre module again (CONFIG_X86_KERNEL_IBT), which adds its own
+ * __pfx_exported_fn: the unit's must not be a second global definition
+ * of that name, or the .ko does not link (6.12's l2tp_core).
+ */
+START_TEST(prefix_symbol_612_renamed)
+{
+	char obj[4200];
+	struct om_elf e;
+	size_t i, renamed = 0, fn = 0;
+
+	fixture_build("exported-612");
+	ck_assert_int_eq(om_elf_open(&e, fixture_obj("exported-612", false), test_log_options()), 0);
+	for (i = 1; i < e.nsyms; i++)
+		if (!strcmp(om_elf_symname(&e, i), "__pfx_exported_fn") &&
+		    e.syms[i].st_shndx != SHN_UNDEF &&
+		    ELF64_ST_BIND(e.syms[i].st_info) == STB_GLOBAL)
+			renamed++;
+	ck_assert_uint_eq(renamed, 1);	/* the fixture has it, as objtool makes it */
+	om_elf_free(&e);
+
+	snprintf(obj, sizeof(obj), "%s/exported-612-prefix.o", test_tmpdir());
+	ck_assert_int_eq(om_premod_rewrite(fixture_obj("exported-612", false), obj,
+					   test_log_options()), 0);
+	ck_assert_int_eq(om_elf_open(&e, obj, test_log_options()), 0);
+	renamed = 0;
+	for (i = 1; i < e.nsyms; i++) {
+		const char *name = om_elf_symname(&e, i);
+
+		if (e.syms[i].st_shndx == SHN_UNDEF || ELF64_ST_BIND(e.syms[i].st_info) == STB_LOCAL)
+			continue;
+		ck_assert_msg(strncmp(name, "__pfx_", 6), "%s still defined", name);
+		if (!strcmp(name, "_pfx_exported_fn"))
+			renamed++;
+		if (!strcmp(name, "exported_fn"))
+			fn++;
+	}
+	ck_assert_uint_eq(renamed, 1);
+	ck_assert_uint_eq(fn, 1);	/* the function itself keeps its name */
+	om_elf_free(&e);
+}
+END_TEST
+
+/*
+ * A replacement's jump back into its own function (fixture alt-dead:
+ * "jmp %l[yes]", as static_cpu_has() has it): the pre module keeps that
+ * relocation, so the loader recomputes the jump when it copies the
+ * replacement in (6.12: "jmp rel8" + int3 when it fits), as it did for
+ * the running kernel; the canary made it "e9 <canary+delta>" where the
+ * kernel runs "eb 10 cc cc cc" (mm/gup.c's gup_fast_fallback: no_match).
+ * The code's own relocations still become canaries.
+ */
+START_TEST(replacement_jump_into_own_code_kept)
+{
+	char obj[4200];
+	struct om_elf e;
+	size_t i, j, nr, kept = 0, canaried = 0;
+
+	fixture_build("alt-dead-612");
+	snprintf(obj, sizeof(obj), "%s/alt-dead-612-premod.o", test_tmpdir());
+	ck_assert_int_eq(om_premod_rewrite(fixture_obj("alt-dead-612", false), obj,
+					   test_log_options()), 0);
+	ck_assert_int_eq(om_elf_open(&e, obj, test_log_options()), 0);
+	for (i = 1; i < e.nsec; i++) {
+		const char *target;
+		Elf64_Rela *r;
+
+		if (e.sh[i].sh_type != SHT_RELA)
+			continue;
+		target = om_elf_secname(&e, e.sh[i].sh_info);
+		r = om_elf_relas(&e, i, &nr);
+		for (j = 0; j < nr; j++) {
+			size_t s = om_elf_symsec(&e, ELF64_R_SYM(r[j].r_info));
+			const unsigned char *field = e.buf + e.sh[e.sh[i].sh_info].sh_offset +
+						     r[j].r_offset;
+
+			if (!strcmp(target, ".altinstr_replacement")) {
+				ck_assert_msg(s && !strncmp(om_elf_secname(&e, s), ".text.alt_", 10),
+					      "replacement relocation %zu to section %zu", j, s);
+				ck_assert_uint_ne(ELF64_R_TYPE(r[j].r_info), R_X86_64_NONE);
+				ck_assert_uint_ne(field[0], 0x77);
+				kept++;
+			} else if (!strncmp(target, ".text.alt_", 10) &&
+				   ELF64_R_TYPE(r[j].r_info) == R_X86_64_NONE &&
+				   field[0] == 0x77) {
+				canaried++;
+			}
+		}
+	}
+	ck_assert_uint_eq(kept, 2);	/* alt_helper's and alt_user's jumps */
+	ck_assert_uint_gt(canaried, 0);	/* the call to alt_helper, __fentry__, ... */
+	om_elf_free(&e);
+}
+END_TEST
+
 START_TEST(tool_unit_name_in_stub)
 {
 	ck_assert_msg(mkpre("named", "--unit fs/proc/sched.o -f lonely") == 0, "stderr: %s", err);
@@ -389,6 +486,8 @@ static Suite *objmatch_mkpre_suite(void)
 	tcase_add_test(lib, missing_function_not_found);
 	tcase_add_test(lib, hidden_612_sections);
 	tcase_add_test(lib, direct_call_612);
+	tcase_add_test(lib, prefix_symbol_612_renamed);
+	tcase_add_test(lib, replacement_jump_into_own_code_kept);
 	tcase_add_test(lib, learn_from_another_function);
 	tcase_add_test(lib, learn_unreachable_refused);
 	suite_add_tcase(s, lib);
