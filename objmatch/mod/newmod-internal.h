@@ -57,6 +57,12 @@ struct nm {
 	/* post sections holding data objects with / without a pre twin */
 	struct strset twin_secs, new_secs;
 	struct strset new_objs;	/* post names of writable objects without a twin */
+	/*
+	 * read-only sections holding a named object the running kernel has
+	 * unchanged (ro_twin_secs) / holding anything else named (ro_own_secs):
+	 * newmod-tables.c, wanted()
+	 */
+	struct strset ro_twin_secs, ro_own_secs;
 	struct twin *twins;	/* renamed twins, sorted by post name */
 	size_t ntwins;
 	bool *keep;		/* per section */

@@ -148,7 +148,11 @@ int nm_keep_func(struct nm *n, const char *name, size_t *sym)
 
 /*
  * Should a section that kept code or data references be kept too?
- *   read-only data and strings: yes (a copy of a constant is the constant);
+ *   read-only data holding a named constant the running kernel has
+ *   unchanged (and nothing else named): no, the running one is used, as
+ *   code may compare its address (newmod-twins.c; a record);
+ *   other read-only data and strings: yes (a copy of such a constant is
+ *   the constant);
  *   code without functions (.altinstr_replacement, .altinstr_aux): yes;
  *   a function: no, the running one is called (a record);
  *   writable data the pre object has: no, the running one is used (a record);
@@ -167,7 +171,7 @@ static bool wanted(const struct nm *n, size_t t)
 	if (s->sh_flags & SHF_EXECINSTR)
 		return !n->has_func[t];
 	if (!(s->sh_flags & SHF_WRITE))
-		return true;
+		return !nm_strset_has(&n->ro_twin_secs, name) || nm_strset_has(&n->ro_own_secs, name);
 	/*
 	 * .data.once holds the "done" flags of WARN_ONCE(), printk_once(),
 	 * DO_ONCE_LITE(): a new one in kept code takes the section along; the

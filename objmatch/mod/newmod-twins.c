@@ -15,6 +15,14 @@
  * kernel's ".bss.stfu.0", not a fresh zero.  The same holds for functions
  * gcc renamed ("f.constprop.1" -> "f.constprop.0").
  *
+ * Read-only objects too: an unchanged named constant the running kernel
+ * has ("shmem_aops", "shmem_file_operations") is the running kernel's,
+ * not a copy, because code compares such tables by address
+ * (shmem_mapping(): a_ops == &shmem_aops); a copy made tmpfs refuse
+ * writes to the inodes the new code created.  Names the compiler made
+ * ("__func__.3", "CSWTCH.12", function-scope statics "x.0") keep being
+ * copied: kallsyms has many of each, and nothing compares their address.
+ *
  * A new variable in a section that also holds the running kernel's
  * variables can't get a copy of its own (the section is kept or not as a
  * whole), except in .data.once: see newmod-tables.c, wanted().  A record
@@ -71,7 +79,12 @@ int nm_read_twins(struct nm *n)
 		const struct om_item *it = &diff->items[i];
 		const struct om_symbol *p = it->post;
 
-		if (!p || !p->sec || !(p->sec->flags & OM_SEC_WRITE) || it->is_func)
+		if (p && p->sec && !(p->sec->flags & (OM_SEC_WRITE | OM_SEC_CODE)) && !it->is_func &&
+		    p->type == OM_SYM_OBJECT && p->name[0]) {
+			bool twin = it->pre && it->state == OM_UNCHANGED && !strchr(p->name, '.');
+
+			ret = nm_strset_add(twin ? &n->ro_twin_secs : &n->ro_own_secs, p->sec->name);
+		} else if (!p || !p->sec || !(p->sec->flags & OM_SEC_WRITE) || it->is_func)
 			;
 		else if (it->pre)
 			ret = nm_strset_add(&n->twin_secs, p->sec->name);
@@ -112,4 +125,6 @@ void nm_free_twins(struct nm *n)
 	nm_strset_free(&n->twin_secs);
 	nm_strset_free(&n->new_secs);
 	nm_strset_free(&n->new_objs);
+	nm_strset_free(&n->ro_twin_secs);
+	nm_strset_free(&n->ro_own_secs);
 }

@@ -64,6 +64,17 @@ static const struct expect cases[] = {
 	{ "keys", 0,
 	  "changed chatty\n"
 	  "changed uses_keys\n" },
+	/* a changed table of operations: refused (undo would leave it dangling) */
+	{ "ops-changed", 2,
+	  "changed ops_publish\n"
+	  "new ops_second\n"
+	  "refuse ops_table: changed constant table of operations (it holds function "
+	  "pointers): objects made while the update is applied would keep the update's "
+	  "copy, which an undo unloads\n" },
+	/* an unchanged const table the changed function publishes */
+	{ "ro-table", 0,
+	  "changed ro_user\n"
+	  "new-data __func__.0\n" },
 	/* existing statics used in a new way, renumbered by new ones */
 	{ "static-local", 0,
 	  "changed uses_statics\n"

@@ -499,6 +499,36 @@ START_TEST(runtime_constants_are_value_records)
 END_TEST
 
 /*
+ * ro_user publishes the unchanged file-scope table ro_table
+ * (fixtures/objmatch/ro-table.c): the new code gets a record naming the
+ * running kernel's ro_table, whose section stays hidden, because code may
+ * compare the table's address (a copy broke tmpfs: mm_shmem, 6.12's
+ * sample in docs/coverage.md).  __func__.0, a constant the compiler
+ * named, is still copied.
+ */
+START_TEST(unchanged_named_constant_is_the_kernels)
+{
+	static const char *const changed[] = { "ro_user" };
+	const struct om_newrel *r;
+	struct om_elf e;
+	size_t i, func = 0;
+
+	rewrite_fixture("ro-table", changed, 1, &e);
+	r = record_named(&e, "ro_table");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->flags, OM_NEWREL_LOCAL);
+	ck_assert(!(e.sh[section(&e, "rodata.ro_table")].sh_flags & SHF_ALLOC));
+	for (i = 1; i < e.nsec; i++)
+		if (!strncmp(om_elf_secname(&e, i), ".rodata.__func__.", 17) &&
+		    (e.sh[i].sh_flags & SHF_ALLOC))
+			func++;
+	ck_assert_uint_eq(func, 1);
+	ck_assert_ptr_null(record_named(&e, "__func__.0"));
+	om_elf_free(&e);
+}
+END_TEST
+
+/*
  * uses_statics prints its statics (fixtures/objmatch/static-local.c); a new
  * function's statics of the same names renumbered them in the post object
  * (stfu.2 -> stfu.4, inited.1 -> inited.3).  The records name the pre
@@ -671,6 +701,7 @@ static Suite *objmatch_newmod_suite(void)
 	tc = tcase_create("static-locals");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, static_locals_renumbered);
+	tcase_add_test(tc, unchanged_named_constant_is_the_kernels);
 	tcase_add_test(tc, new_variable_in_shared_section);
 	tcase_add_test(tc, alt_instr_612_kept);
 	suite_add_tcase(s, tc);
