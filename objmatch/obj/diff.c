@@ -797,6 +797,28 @@ static int fill_item(struct om_item *out, struct item *it)
 	return 0;
 }
 
+/*
+ * Does read-only object @sym hold a pointer to code (an operations table:
+ * struct inode_operations, file_operations, ...)?  Such a table is
+ * published: objects made while an update is applied keep its address.
+ */
+static bool holds_code_pointer(const struct om_symbol *sym)
+{
+	const struct om_section *sec = sym->sec;
+	size_t i;
+
+	for (i = 0; sec && i < sec->nrelocs; i++) {
+		const struct om_reloc *r = &sec->relocs[i];
+
+		if (r->offset < sym->value || r->offset >= sym->value + sym->size)
+			continue;
+		if (r->sym && (r->sym->type == OM_SYM_FUNC ||
+			       (r->sym->sec && (r->sym->sec->flags & OM_SEC_CODE))))
+			return true;
+	}
+	return false;
+}
+
 static int report(struct differ *d, struct om_diff *diff)
 {
 	size_t i, n = 0;
@@ -820,6 +842,21 @@ static int report(struct differ *d, struct om_diff *diff)
 		} else if (it->is_func && it->state == OM_NEW) {
 			diff->ncode_changes++;
 			err = add_finding(d, OM_F_NEW, it->sym->name, NULL, NULL);
+		} else if (!it->is_func && it->state == OM_CHANGED && !it->writable &&
+			   holds_code_pointer(it->sym)) {
+			/*
+			 * A changed table of operations: the new code would hand
+			 * out the update's copy (inode->i_op = &copy), which
+			 * stays in the running kernel's objects after an undo
+			 * unloads it (6.12's mm/shmem.c fix, a new .set_acl in
+			 * shmem_inode_operations: the first stat() of a file made
+			 * while it was applied crashed after the undo).
+			 */
+			err = add_refusal(d, d->post.obj, it->sym->sec, it->sym, it->sym->name,
+					  "changed constant table of operations (it holds "
+					  "function pointers): objects made while the update is "
+					  "applied would keep the update's copy, which an undo "
+					  "unloads");
 		} else if (!it->is_func && it->state == OM_CHANGED && !it->writable) {
 			err = add_finding(d, OM_F_DATA_CHANGED, it->sym->name, NULL, NULL);
 		} else if (!it->is_func && it->state == OM_CHANGED && it->hooked_by) {
