@@ -241,7 +241,8 @@ static int collect_runtime_consts(struct om_munit_build *b, const struct om_obje
  * The call padding of the functions of a code section that do not start it
  * (a section several functions share: .sched.text): the kernel may write a
  * call thunk there, so it is a site, never compared.  The padding at a
- * section's start is cut off before (skip_entry_padding()).
+ * section's start is cut off before (skip_entry_padding()); a function at
+ * offset 16 or less starts its section after that padding.
  */
 static int collect_call_padding(struct om_munit_build *b, const struct om_section *sec)
 {
@@ -252,10 +253,10 @@ static int collect_call_padding(struct om_munit_build *b, const struct om_sectio
 	for (i = 0; i < sec->nsyms; i++) {
 		const struct om_symbol *sym = sec->syms[i];
 
-		if (!sym->value || !(len = arch_call_padding(sym)))
+		if (sym->value <= 16 || !(len = arch_call_padding(sym)))
 			continue;
 		ret = add_site(b, sec->index, (struct om_msite){
-			.offset = sym->value, .kind = OM_SITE_CALL_PADDING, .len = len });
+			.offset = sym->value - len, .kind = OM_SITE_CALL_PADDING, .len = len });
 		if (ret)
 			return ret;
 	}

@@ -104,18 +104,18 @@ uint64_t arch_entry_padding(const struct om_symbol *func)
 	return func->value;
 }
 
-uint64_t arch_call_padding(const struct om_symbol *sym)
+uint64_t arch_call_padding(const struct om_symbol *func)
 {
-	const struct om_section *sec = sym->sec;
+	const struct om_section *sec = func->sec;
 	uint64_t i;
 
-	if (!sec || !sec->data || strncmp(sym->name, "__pfx_", 6) || !sym->size ||
-	    sym->size > 64 || sym->value > sec->size || sym->size > sec->size - sym->value)
+	if (!sec || !sec->data || func->type != OM_SYM_FUNC || func->value < 16 ||
+	    func->value > sec->size)
 		return 0;
-	for (i = 0; i < sym->size; i++)
-		if (sec->data[sym->value + i] != 0x90)
+	for (i = func->value - 16; i < func->value; i++)
+		if (sec->data[i] != 0x90)
 			return 0;
-	return sym->size;
+	return 16;
 }
 
 unsigned int arch_fentry_size(const struct om_symbol *func, bool has_mcount_entry)

@@ -63,12 +63,13 @@ bool arch_is_fentry_reloc(const struct om_symbol *func, const struct om_reloc *r
  */
 uint64_t arch_entry_padding(const struct om_symbol *func);
 /*
- * The call padding @sym is (6.12, CONFIG_CALL_PADDING: the symbol
- * __pfx_FUNC over the NOPs before FUNC): its length when @sym is one and
- * its bytes are still the compiler's NOPs, else 0.  With call depth
- * tracking the kernel writes a call thunk into it at boot and module load.
+ * The call padding before @func (6.12, CONFIG_CALL_PADDING: 16 NOPs the
+ * compiler puts before every function; vmlinux names them __pfx_FUNC, the
+ * object does not): 16 when @func is a function with 16 bytes of 0x90
+ * before it in its section, else 0.  With call depth tracking the kernel
+ * writes a call thunk into it at boot and module load.
  */
-uint64_t arch_call_padding(const struct om_symbol *sym);
+uint64_t arch_call_padding(const struct om_symbol *func);
 
 /*
  * A kernel special section: an array of fixed-size entries, each of which
