@@ -48,10 +48,5 @@ SPLICE_ABI=6.1.0-55 "$vm" run --timeout "${SPLICE_VM_TIMEOUT:-300}" \
 	--module ext4 --module nfsd --module loop --module nfsv4 --file "$out:/splice/debian" \
 	--log "$build/tests/$name.console" "$src/tests/e2e/debian/debian-fix.vm"
 rc=$?
-case $rc in
-0)   echo "PASS: $name" ;;
-124) echo "ERROR: $name: VM timeout; console in tests/$name.console"; exit 99 ;;
-125) echo "ERROR: $name: VM crashed; console in tests/$name.console"; exit 99 ;;
-*)   echo "FAIL: $name (exit $rc); console in tests/$name.console" ;;
-esac
-exit $rc
+. "$src/tests/e2e/vm-result.sh"
+vm_result "$name" $rc

@@ -31,10 +31,5 @@ SPLICE_ABI=6.12.117+deb12 "$vm" run --timeout "${SPLICE_VM_TIMEOUT:-300}" \
 	--file "$out:/splice/stable" --log "$build/tests/$name.console" \
 	"$src/tests/e2e/stable612/stable612.vm"
 rc=$?
-case $rc in
-0)   echo "PASS: $name" ;;
-124) echo "ERROR: $name: VM timeout; console in tests/$name.console"; exit 99 ;;
-125) echo "ERROR: $name: VM crashed; console in tests/$name.console"; exit 99 ;;
-*)   echo "FAIL: $name (exit $rc); console in tests/$name.console" ;;
-esac
-exit $rc
+. "$src/tests/e2e/vm-result.sh"
+vm_result "$name" $rc
